@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml requirements-models.txt
 	touch $(STAMP)
 
 build-dataset: $(STAMP)
-	$(BIN)/webscale-rl build --config $(CONFIG)
+	$(BIN)/webscale-rl smoke --model default
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
