@@ -1,0 +1,154 @@
+"""Deterministic checks on a generated pair, no LLM: cheap, exact, and the same code the
+quality report uses to measure a finished dataset.
+
+A model can paraphrase its "evidence", answer with something the document never says, or
+write a question that gives the answer away; each of these is caught here and counted under
+its own drop reason before the (paid) check stage sees the pair.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+EXTRACTIVE = {"number", "date", "name", "short_phrase", "list"}
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "`": "'", "\u00b4": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+                         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+                         "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026|\[\.\.\.\])\s*")
+_THOUSANDS = re.compile(r"(?<=\d)[,\u2009\u202f ](?=\d{3}\b)")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+_WORD = re.compile(r"[^\W_]+(?:[.'-][^\W_]+)*")
+_ARTICLES = {"a", "an", "the"}
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])}
+_PASSAGE = re.compile(
+    r"\b(?:the|this|that|above|given|provided|following)\s+(?:passage|text|article|material|excerpt|snippet|paragraph|document|context|reading)\b"
+    r"|\baccording\s+to\s+(?:the\s+)?(?:passage|text|article|material|excerpt|author|document|source|context)\b"
+    r"|\b(?:mentioned|described|stated|discussed)\s+(?:above|earlier|here)\b",
+    re.IGNORECASE,
+)
+
+
+def normalize(text: str) -> str:
+    """Unicode-fold, straighten quotes and dashes, lowercase, collapse whitespace."""
+    text = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES).casefold()
+    return " ".join(text.split())
+
+
+def _strip_edges(text: str) -> str:
+    return text.strip(" \"'.,;:!?()[]")
+
+
+def evidence_in_document(evidence: str, document: str) -> bool:
+    """The quote occurs in the document; "..." in a quote may skip text, pieces in order."""
+    doc = normalize(document)
+    pieces = [_strip_edges(p) for p in _ELLIPSIS.split(normalize(evidence))]
+    pieces = [p for p in pieces if p]
+    if not pieces:
+        return False
+    at = 0
+    for piece in pieces:
+        found = doc.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(n) for n in _NUMBER.findall(_THOUSANDS.sub("", normalize(text)))]
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _words(text) if w not in _ARTICLES]
+
+
+def _list_items(answer: str) -> list[str]:
+    parts = re.split(r"\s*(?:,|;|\band\b|&)\s*", normalize(answer))
+    return [p for p in (_strip_edges(p) for p in parts) if p]
+
+
+def _phrase_in(phrase: str, text: str) -> bool:
+    """As a phrase (word-bounded), or else every content word present in the text."""
+    norm_phrase, norm_text = _strip_edges(normalize(phrase)), normalize(text)
+    if norm_phrase and re.search(rf"(?<!\w){re.escape(norm_phrase)}(?!\w)", norm_text):
+        return True
+    words = _content_words(phrase)
+    return bool(words) and set(words) <= set(_words(text))
+
+
+def _date_in(answer: str, text: str) -> bool:
+    """Every number and month name of the date appears in the text, in any common format
+    (a month may be written as a name in one and as a number in the other)."""
+    text_months = {_MONTHS[w] for w in _words(text) if w in _MONTHS}
+    text_numbers = set(_numbers(text)) | set(text_months)
+    wanted_months = {_MONTHS[w] for w in _words(answer) if w in _MONTHS}
+    wanted_numbers = _numbers(answer)
+    if not (wanted_months or wanted_numbers):
+        return False
+    return wanted_months <= text_months and all(n in text_numbers for n in wanted_numbers)
+
+
+def answer_in_text(answer: str, text: str, answer_type: str) -> bool:
+    """Whether an extractive answer can be read off the text (non-extractive types pass)."""
+    if answer_type not in EXTRACTIVE:
+        return True
+    if answer_type == "number":
+        wanted = _numbers(answer)
+        if not wanted:  # a number written in words ("twelve") must appear as written
+            return _phrase_in(answer, text)
+        have = set(_numbers(text))
+        return all(n in have or n * 100 in have or n / 100 in have for n in wanted)
+    if answer_type == "date":
+        return _phrase_in(answer, text) or _date_in(answer, text)
+    if answer_type == "list":
+        items = _list_items(answer)
+        return bool(items) and all(_phrase_in(item, text) for item in items)
+    return _phrase_in(answer, text)
+
+
+def leaks_answer(question: str, answer: str, answer_type: str) -> bool:
+    """The question already contains the answer, so a model could copy it without reading."""
+    if answer_type == "yes_no":
+        return False
+    if answer_type == "number":
+        wanted = _numbers(answer)
+        if wanted:
+            return all(n in set(_numbers(question)) for n in wanted)
+    if answer_type == "list":
+        items = _list_items(answer)
+        return bool(items) and all(_exact_phrase_in(item, question) for item in items)
+    return _exact_phrase_in(answer, question)
+
+
+def _exact_phrase_in(phrase: str, text: str) -> bool:
+    words = _content_words(phrase)
+    if not words:
+        return False
+    return re.search(rf"(?<!\w){re.escape(' '.join(words))}(?!\w)", " ".join(_content_words(text))) is not None
+
+
+def refers_to_passage(question: str) -> bool:
+    """The question leans on a text the RL policy will never see ("according to the passage")."""
+    return _PASSAGE.search(normalize(question)) is not None
+
+
+def check_pair(pair: dict, document: str) -> list[str]:
+    """Drop reasons of one pair, in order of severity; empty when it passes."""
+    reasons = []
+    if not evidence_in_document(pair["evidence"], document):
+        reasons.append("evidence_not_in_document")
+    if not answer_in_text(pair["answer"], document, pair["answer_type"]):
+        reasons.append("answer_not_in_document")
+    if leaks_answer(pair["question"], pair["answer"], pair["answer_type"]):
+        reasons.append("question_leaks_answer")
+    if refers_to_passage(pair["question"]):
+        reasons.append("question_refers_to_passage")
+    return reasons

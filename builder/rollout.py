@@ -1,0 +1,206 @@
+"""One document through the four LLM stages, under either call plan.
+
+`rollout(doc, generate, settings=...)` is datatrove's rollout signature: the batch pipeline
+passes the InferenceRunner's `generate` (replay cache, checkpoints), the CLI and the Space
+pass `LLMClient.generate`. It never raises: every outcome is a result dict that either
+carries kept pairs or names the one reason the document was dropped, so the funnel adds up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from datatrove.pipeline.inference.types import InferenceError
+
+from webscale_rl.builder import checks
+from webscale_rl.builder.stages import check, filter as filter_stage, generate as generate_stage, identify, screen
+from webscale_rl.builder.stages.common import StageResult, stable_seed, usage_of
+from webscale_rl.transport import LLMError, chat_payload, parse_json
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("filter", "identify", "generate", "check")
+
+
+@dataclass
+class Settings:
+    """What a rollout needs from the build config; plain data so executors can pickle it."""
+
+    call_plan: str = "fused"  # "fused" | "paper"
+    seed: int = 0
+    max_personas: int = 3
+    demos_per_prompt: int = 2
+    endpoints: dict[str, str] = field(default_factory=lambda: {s: "default" for s in STAGES})
+    temperature: dict[str, float] = field(default_factory=lambda: {"filter": 0.0, "identify": 0.0, "generate": 0.7, "check": 0.0})
+    max_tokens: dict[str, int] = field(default_factory=lambda: {"filter": 200, "identify": 200, "generate": 350, "check": 200})
+
+    def __post_init__(self) -> None:
+        if self.call_plan not in ("fused", "paper"):
+            raise ValueError(f"call_plan must be 'fused' or 'paper', got {self.call_plan!r}")
+
+
+class Progress:
+    """Documents finished and pairs kept in this process, read by the live progress line."""
+
+    lock = threading.Lock()
+    documents = 0
+    pairs_kept = 0
+
+    @classmethod
+    def add(cls, pairs: int) -> None:
+        with cls.lock:
+            cls.documents += 1
+            cls.pairs_kept += pairs
+
+
+class _Dropped(Exception):
+    """Ends a rollout early with a document-level drop reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Caller:
+    """Builds payloads for one document and keeps its per-stage token accounts."""
+
+    def __init__(self, doc_id: str, generate: Callable[[dict], Awaitable[Any]], settings: Settings) -> None:
+        self.doc_id = doc_id
+        self.generate = generate
+        self.settings = settings
+        self.usage: dict[str, dict[str, int]] = {}
+
+    async def __call__(self, stage: str, messages: list[dict], schema: dict, salt: object = "", account: str | None = None) -> dict:
+        account = account or stage
+        payload = chat_payload(
+            messages, schema=schema, endpoint=self.settings.endpoints.get(stage, "default"),
+            max_tokens=self.settings.max_tokens[stage], temperature=self.settings.temperature[stage],
+            seed=stable_seed(self.doc_id, self.settings.seed, account, salt),
+        )
+        result = await self.generate(payload)
+        tally = self.usage.setdefault(account, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+        tally["calls"] += 1
+        for key, value in usage_of(result).items():
+            tally[key] += value
+        return parse_json(result.text, schema, result.finish_reason)
+
+
+# What a failed call can raise: our typed errors, or datatrove's wrapper around them.
+CALL_ERRORS = (LLMError, InferenceError)
+
+
+def _error_reason(stage: str, err: Exception) -> str:
+    """e.g. llm_generate_truncated, llm_check_http_503, llm_screen_timeout."""
+    kind = getattr(err, "kind", None) or getattr(err.__cause__, "kind", None) or "error"
+    return f"llm_{stage}_{kind}"
+
+
+async def _guard(stage: str, coro) -> Any:
+    """Turn a failed call into a document drop named after the stage and the failure."""
+    try:
+        return await coro
+    except CALL_ERRORS as err:
+        raise _Dropped(_error_reason(stage, err)) from None
+
+
+async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Settings | dict | None = None) -> dict:
+    settings = settings if isinstance(settings, Settings) else Settings(**(settings or {}))
+    call = _Caller(str(doc.id), generate, settings)
+    result: dict[str, Any] = {"status": "dropped", "drop_reason": "", "domain": None, "personas": [],
+                              "pairs": [], "pairs_generated": 0, "pair_drops": {}, "filter_rationale": ""}
+    try:
+        screened = await _screen(doc.text, call, settings)
+        result["filter_rationale"] = screened.data.get("rationale", "")
+        if not screened.keep:
+            raise _Dropped(screened.reason)
+        result["domain"], result["personas"] = screened.data["domain"], screened.data["personas"]
+        pairs, failures = await _generate(doc, call, settings, result["domain"], result["personas"])
+        result["pairs_generated"] = len(pairs) + len(failures)
+        _count(result["pair_drops"], failures)
+        survivors = []
+        for pair in pairs:
+            failed = checks.check_pair(pair, doc.text)
+            if failed:
+                _count(result["pair_drops"], [failed[0]])
+            else:
+                survivors.append(pair)
+        kept, rejected = await _check(doc.text, call, settings, survivors) if survivors else ([], [])
+        _count(result["pair_drops"], rejected)
+        result["pairs"] = kept
+        if kept:
+            result["status"] = "kept"
+        else:
+            result["drop_reason"] = "no_pair_kept"
+    except _Dropped as dropped:
+        result["drop_reason"] = dropped.reason
+    except Exception as err:  # a bug must not kill the task; it is counted and logged loudly
+        logger.exception("rollout failed on document %s", doc.id)
+        result["drop_reason"] = f"rollout_error_{type(err).__name__}"
+    result["usage"] = call.usage
+    Progress.add(len(result["pairs"]))
+    return result
+
+
+def _count(tally: dict[str, int], reasons: list[str]) -> None:
+    for reason in reasons:
+        tally[reason] = tally.get(reason, 0) + 1
+
+
+async def _screen(document: str, call: _Caller, settings: Settings) -> StageResult:
+    if settings.call_plan == "fused":
+        reply = await _guard("screen", call("filter", screen.messages(document), screen.SCHEMA, account="screen"))
+        return screen.decide(reply, settings.max_personas)
+    verdict = filter_stage.decide(await _guard("filter", call("filter", filter_stage.messages(document), filter_stage.SCHEMA)))
+    if not verdict.keep:
+        return verdict
+    classified = identify.decide(await _guard("identify", call("identify", identify.messages(document), identify.SCHEMA)), settings.max_personas)
+    classified.data["rationale"] = verdict.data["rationale"]
+    return classified
+
+
+async def _generate(doc, call: _Caller, settings: Settings, domain: str, personas: list[str]) -> tuple[list[dict], list[str]]:
+    """Pairs and per-pair failure reasons. Fused: one call (a failure drops the document);
+    paper: one call per persona (a failure loses only that persona's pair)."""
+    k = settings.demos_per_prompt
+    if settings.call_plan == "fused":
+        demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, k=k)
+        reply = await _guard("generate", call("generate", generate_stage.messages(doc.text, domain, personas, demos), generate_stage.schema(len(personas))))
+        return generate_stage.decide(reply, personas).data["pairs"], []
+    pairs, failures = [], []
+    for i, persona in enumerate(personas):
+        demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, salt=i, k=k)
+        try:
+            reply = await call("generate", generate_stage.messages(doc.text, domain, [persona], demos), generate_stage.schema(1), salt=i)
+        except CALL_ERRORS as err:
+            failures.append(_error_reason("generate", err))
+            continue
+        pairs += generate_stage.decide(reply, [persona]).data["pairs"]
+    return pairs, failures
+
+
+async def _check(document: str, call: _Caller, settings: Settings, pairs: list[dict]) -> tuple[list[dict], list[str]]:
+    """Kept pairs (with verdicts attached) and drop reasons of the rest."""
+    if settings.call_plan == "fused":
+        reply = await _guard("check", call("check", check.messages(document, pairs), check.schema(len(pairs))))
+        verdicts = check.verdicts(reply, len(pairs))
+    else:
+        verdicts = []
+        for i, pair in enumerate(pairs):
+            try:
+                verdicts.append(await call("check", check.messages(document, [pair]), check.schema(1), salt=i))
+            except CALL_ERRORS as err:
+                verdicts.append(err)
+    kept, rejected = [], []
+    for pair, verdict in zip(pairs, verdicts):
+        if isinstance(verdict, Exception):
+            rejected.append(_error_reason("check", verdict))
+            continue
+        decision = check.decide(verdict)
+        if decision.keep:
+            kept.append(pair | {"verdicts": decision.data})
+        else:
+            rejected.append(decision.reason)
+    return kept, rejected

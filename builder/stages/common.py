@@ -1,0 +1,36 @@
+"""What every LLM stage shares: the method's domains and answer types, deterministic seeds,
+and the shape of a stage result."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+DOMAINS = [
+    "Math", "Technology & Engineering", "Coding", "Social Science", "Natural Science",
+    "Travel & Lifestyle", "Commerce & Economics", "Medicine & Health", "Education", "Other",
+]
+ANSWER_TYPES = ["number", "date", "name", "short_phrase", "yes_no", "list", "expression"]
+PROMPT_VERSION = "wsrl-prompts-1"
+
+
+def stable_seed(*parts: object) -> int:
+    """A seed from (document id, run seed, stage...): identical payloads on a rerun are what
+    lets datatrove's replay cache answer them without a new call."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+@dataclass
+class StageResult:
+    """A decision taken on a reply: keep or a drop reason, plus what the stage learnt."""
+
+    keep: bool
+    reason: str = ""
+    data: dict = field(default_factory=dict)
+
+
+def usage_of(result) -> dict:
+    """Token counts of a datatrove InferenceResult or a transport Completion."""
+    usage = getattr(result, "usage", None) or {}
+    return {"prompt_tokens": int(usage.get("prompt_tokens") or 0), "completion_tokens": int(usage.get("completion_tokens") or 0)}

@@ -1,0 +1,74 @@
+"""The deterministic pair checks: each rule accepts what a careful reader would accept and
+rejects the failure it exists for."""
+
+from __future__ import annotations
+
+import pytest
+
+from webscale_rl.builder.checks import (answer_in_text, check_pair, evidence_in_document, leaks_answer,
+                                        refers_to_passage)
+
+DOC = ("The Rhône glacier lost 1,240 metres of length between 1856 and 2019.\n"
+       "Surveyors from Zürich measured it every “ten years” — starting on 3 June 1874.\n"
+       "The team used theodolites, chains and photographs. It reported a 12% loss of volume.")
+
+
+@pytest.mark.parametrize("evidence, found", [
+    ("The Rhône glacier lost 1,240 metres of length between 1856 and 2019.", True),
+    ("the rhône   glacier lost 1,240 metres", True),                               # case and spacing
+    ('measured it every "ten years" - starting on 3 June 1874', True),          # straight quotes, dash
+    ("\"The team used theodolites, chains and photographs.\"", True),             # quoted by the model
+    ("The Rhône glacier lost ... between 1856 and 2019", True),                   # elided middle
+    ("between 1856 and 2019 ... The Rhône glacier lost", False),                  # pieces out of order
+    ("The Rhone glacier lost 1,240 meters of length", False),                      # paraphrase
+    ("", False),
+])
+def test_evidence_quote_must_occur_in_the_document(evidence: str, found: bool) -> None:
+    assert evidence_in_document(evidence, DOC) is found
+
+
+@pytest.mark.parametrize("answer, answer_type, found", [
+    ("1240", "number", True), ("1,240 metres", "number", True), ("1241", "number", False),
+    ("12%", "number", True), ("0.12", "number", True),
+    ("3 June 1874", "date", True), ("June 3, 1874", "date", True), ("1874-06-03", "date", True),
+    ("4 June 1874", "date", False),
+    ("Zürich", "name", True), ("zurich", "name", False), ("Bern", "name", False),
+    ("theodolites, chains and photographs", "list", True), ("photographs and theodolites", "list", True),
+    ("theodolites and lasers", "list", False),
+    ("anything at all", "yes_no", True), ("x^2 + 1", "expression", True),  # not extractive
+])
+def test_extractive_answers_must_be_readable_off_the_text(answer: str, answer_type: str, found: bool) -> None:
+    assert answer_in_text(answer, DOC, answer_type) is found
+
+
+@pytest.mark.parametrize("question, answer, answer_type, leaks", [
+    ("How many metres did the glacier lose between 1856 and 2019?", "1240", "number", False),
+    ("Did the glacier lose 1240 metres of length?", "1240", "number", True),
+    ("Which city's surveyors, from Zürich, measured the Rhône glacier?", "Zürich", "name", True),
+    ("Which Swiss city did the glacier's surveyors come from?", "Zürich", "name", False),
+    ("Did the glacier shrink?", "yes", "yes_no", False),
+    ("Was it theodolites or chains that the team used first?", "theodolites, chains", "list", True),
+])
+def test_a_question_must_not_contain_its_answer(question: str, answer: str, answer_type: str, leaks: bool) -> None:
+    assert leaks_answer(question, answer, answer_type) is leaks
+
+
+@pytest.mark.parametrize("question, refers", [
+    ("According to the passage, when did the survey start?", True),
+    ("What does the text say about the glacier's volume?", True),
+    ("As mentioned above, how long is the glacier?", True),
+    ("According to the WHO, how many people lack clean water?", False),
+    ("In what year did surveyors first measure the Rhône glacier?", False),
+])
+def test_questions_must_stand_on_their_own(question: str, refers: bool) -> None:
+    assert refers_to_passage(question) is refers
+
+
+def test_check_pair_names_every_failure_in_order() -> None:
+    good = {"question": "In what year did surveyors begin measuring the Rhône glacier?", "answer": "1874",
+            "answer_type": "date", "evidence": "starting on 3 June 1874"}
+    assert check_pair(good, DOC) == []
+    bad = {"question": "According to the text, was 1999 the year the survey began?", "answer": "1999",
+           "answer_type": "number", "evidence": "The survey began in 1999."}
+    assert check_pair(bad, DOC) == ["evidence_not_in_document", "answer_not_in_document",
+                                    "question_leaks_answer", "question_refers_to_passage"]

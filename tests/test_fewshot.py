@@ -1,0 +1,111 @@
+"""The few-shot libraries teach the QA generator by example, so every demonstration must obey
+the same rules the pipeline asks of generated pairs. Runs under pytest or plain python3."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from importlib import resources
+
+from webscale_rl.builder.checks import check_pair
+from webscale_rl.builder.stages import generate
+
+LIBRARIES = {
+    "math": "Math", "technology_engineering": "Technology & Engineering", "coding": "Coding",
+    "social_science": "Social Science", "natural_science": "Natural Science",
+    "travel_lifestyle": "Travel & Lifestyle", "commerce_economics": "Commerce & Economics",
+    "medicine_health": "Medicine & Health", "education": "Education", "other": "Other",
+}
+ANSWER_TYPES = {"number", "date", "name", "short_phrase", "yes_no", "list", "expression"}
+FIELDS = {"id", "domain", "material", "persona", "question", "answer", "answer_type", "evidence"}
+PASSAGE_REFERENCES = ("the passage", "the text", "the article", "the material", "according to")
+EXTRACTIVE = {"number", "date", "name", "short_phrase", "list"}
+
+
+def _fewshot_dir():
+    """The package data, as the generate stage reads it."""
+    return resources.files("webscale_rl.builder") / "fewshot"
+
+
+def load(slug: str) -> list[dict]:
+    text = (_fewshot_dir() / f"{slug}.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def all_demos() -> list[tuple[str, dict]]:
+    return [(slug, demo) for slug in LIBRARIES for demo in load(slug)]
+
+
+def _mentions(haystack: str, needle: str) -> bool:
+    """Case-insensitive whole-token containment, so '5' is not found inside '1950'."""
+    return re.search(r"(?<!\w)" + re.escape(needle.lower()) + r"(?!\w)", haystack.lower()) is not None
+
+
+def test_every_library_is_large_and_varied():
+    for slug, domain in LIBRARIES.items():
+        demos = load(slug)
+        assert len(demos) >= 7, f"{slug}: only {len(demos)} demos"
+        types = {d["answer_type"] for d in demos}
+        assert len(types) >= 4, f"{slug}: answer types {sorted(types)}"
+        assert all(d["domain"] == domain for d in demos), f"{slug}: domain field mismatch"
+
+
+def test_fields_and_ids():
+    ids = Counter()
+    for slug, demo in all_demos():
+        assert set(demo) == FIELDS, f"{demo.get('id')}: fields {sorted(demo)}"
+        assert all(isinstance(demo[k], str) and demo[k].strip() for k in FIELDS), demo["id"]
+        assert re.fullmatch(rf"{slug}-\d\d", demo["id"]), demo["id"]
+        assert demo["answer_type"] in ANSWER_TYPES, demo["id"]
+        ids[demo["id"]] += 1
+    assert not [i for i, n in ids.items() if n > 1], "duplicate ids"
+
+
+def test_material_length():
+    for _, demo in all_demos():
+        words = len(demo["material"].split())
+        assert 60 <= words <= 140, f"{demo['id']}: material has {words} words"
+
+
+def test_evidence_is_verbatim_and_supports_answer():
+    for _, demo in all_demos():
+        assert demo["evidence"] in demo["material"], f"{demo['id']}: evidence not copied verbatim"
+        if demo["answer_type"] in EXTRACTIVE:
+            assert demo["answer"].lower() in demo["evidence"].lower(), f"{demo['id']}: answer not in evidence"
+
+
+def test_answers_are_short_and_checkable():
+    for _, demo in all_demos():
+        answer = demo["answer"]
+        assert len(answer.split()) <= 8, f"{demo['id']}: answer too long"
+        assert not answer.rstrip().endswith("."), f"{demo['id']}: answer reads like a sentence"
+        if demo["answer_type"] == "yes_no":
+            assert answer in {"yes", "no"}, f"{demo['id']}: yes_no answer {answer!r}"
+    yes_no = [d["answer"] for _, d in all_demos() if d["answer_type"] == "yes_no"]
+    assert {"yes", "no"} <= set(yes_no), "yes_no demos should show both answers"
+
+
+def test_questions_stand_alone_without_leaking():
+    for _, demo in all_demos():
+        question = demo["question"]
+        assert question.rstrip().endswith("?"), f"{demo['id']}: not a question"
+        assert not any(ref in question.lower() for ref in PASSAGE_REFERENCES), f"{demo['id']}: refers to the source"
+        if demo["answer_type"] != "yes_no":
+            assert not _mentions(question, demo["answer"]), f"{demo['id']}: question contains its answer"
+
+
+def test_generator_loads_and_samples_the_libraries():
+    """What the generate stage actually reads."""
+    for slug, domain in LIBRARIES.items():
+        assert generate.SLUGS[domain] == slug
+        assert list(generate.library(domain)) == load(slug)
+        picked = generate.pick_demos(domain, "doc-1", seed=0)
+        assert len(picked) == 2 and picked[0] != picked[1]
+        assert picked == generate.pick_demos(domain, "doc-1", seed=0)
+
+
+def test_demos_pass_the_pipelines_own_deterministic_checks():
+    """A demonstration the pipeline would drop would teach the model to be dropped."""
+    for slug, demo in all_demos():
+        assert check_pair(demo, demo["material"]) == [], demo["id"]

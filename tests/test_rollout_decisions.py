@@ -1,0 +1,212 @@
+"""Every decision and drop reason of the four stages, with scripted model replies.
+
+A scripted fake stands in for the model here only to reach each branch on purpose; the
+same rollout runs against the real server in test_build_real.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict, deque
+
+import pytest
+from datatrove.data import Document
+
+from webscale_rl.builder.rollout import Settings, rollout
+from webscale_rl.builder.stages import check, filter as filter_stage, generate, identify, screen
+from webscale_rl.transport import Completion, TransportError
+
+DOC = Document(
+    id="doc-1",
+    text=(
+        "The Harbour Bridge in Port Avalon opened in 1932 after eight years of construction. "
+        "It spans 503 metres and carries eight traffic lanes. The chief engineer was Maria Lindqvist. "
+        "A toll of 4 dollars is charged for cars travelling south."
+    ),
+)
+PAIR_OK = {"evidence": "It spans 503 metres and carries eight traffic lanes.",
+           "question": "How long is the main span of the Harbour Bridge in Port Avalon, in metres?",
+           "answer": "503", "answer_type": "number"}
+PAIR_OK2 = {"evidence": "The chief engineer was Maria Lindqvist.",
+            "question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?",
+            "answer": "Maria Lindqvist", "answer_type": "name"}
+GOOD = {"rationale": "fine", "context_sufficient": True, "answer_correct": True, "leaks_answer": False}
+
+
+def stage_of(payload: dict) -> str:
+    schema = payload["schema"]
+    if schema is screen.SCHEMA:
+        return "screen"
+    if schema is filter_stage.SCHEMA:
+        return "filter"
+    if schema is identify.SCHEMA:
+        return "identify"
+    if "evidence" in json.dumps(schema):
+        return "generate"
+    return "check"
+
+
+class Scripted:
+    """Replies per stage, in order; a reply is a dict (sent as JSON), a raw string, or an exception."""
+
+    def __init__(self, **replies) -> None:
+        self.replies = {stage: deque(items) for stage, items in replies.items()}
+        self.calls = defaultdict(int)
+        self.payloads = []
+
+    async def __call__(self, payload: dict) -> Completion:
+        stage = stage_of(payload)
+        self.calls[stage] += 1
+        self.payloads.append(payload)
+        reply = self.replies[stage].popleft()
+        if isinstance(reply, Exception):
+            raise reply
+        if isinstance(reply, tuple):  # (raw text, finish_reason)
+            return Completion(reply[0], reply[1], {"prompt_tokens": 10, "completion_tokens": 5})
+        return Completion(json.dumps(reply), "stop", {"prompt_tokens": 100, "completion_tokens": 20})
+
+
+def run(fake: Scripted, **settings) -> dict:
+    return asyncio.run(rollout(DOC, fake, Settings(**settings)))
+
+
+def screened(personas=("a civil engineering student",), **over) -> dict:
+    return {"rationale": "facts", "informative": True, "self_contained": True, "domain": "Technology & Engineering",
+            "personas": list(personas)} | over
+
+
+# ---- fused plan -------------------------------------------------------------------------------
+
+def test_fused_keeps_checked_pairs_in_three_calls():
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}],
+                    check=[{"verdicts": [GOOD, GOOD]}])
+    result = run(fake)
+    assert result["status"] == "kept" and result["domain"] == "Technology & Engineering"
+    assert [p["answer"] for p in result["pairs"]] == ["503", "Maria Lindqvist"]
+    assert [p["persona"] for p in result["pairs"]] == ["a student", "a commuter"]
+    assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "rationale": "fine"}
+    assert dict(fake.calls) == {"screen": 1, "generate": 1, "check": 1}
+    assert result["usage"]["screen"] == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20}
+    assert result["pairs_generated"] == 2 and result["pair_drops"] == {}
+
+
+@pytest.mark.parametrize("over,reason", [
+    ({"informative": False}, "llm_filter_not_informative"),
+    ({"self_contained": False}, "llm_filter_not_self_contained"),
+    ({"personas": ["    ", "\t\n   "]}, "identify_no_persona"),
+])
+def test_screen_drops(over, reason):
+    fake = Scripted(screen=[screened(**over)])
+    result = run(fake)
+    assert result["status"] == "dropped" and result["drop_reason"] == reason
+    assert dict(fake.calls) == {"screen": 1}
+
+
+@pytest.mark.parametrize("reply,reason", [
+    (('{"rationale": "cut', "length"), "llm_screen_truncated"),
+    (("not json at all", "stop"), "llm_screen_invalid_json"),
+    ({"rationale": "x", "informative": "yes"}, "llm_screen_schema_violation"),
+    (TransportError("http_503", "endpoint default: HTTP 503 (gave up)", 503), "llm_screen_http_503"),
+    (TransportError("timeout", "no reply"), "llm_screen_timeout"),
+])
+def test_malformed_truncated_and_failed_replies_are_counted(reply, reason):
+    result = run(Scripted(screen=[reply]))
+    assert result["status"] == "dropped" and result["drop_reason"] == reason
+
+
+def test_fused_generate_failure_drops_the_document():
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[('{"pairs": [{"evid', "length")])
+    result = run(fake)
+    assert result["drop_reason"] == "llm_generate_truncated"
+
+
+def test_fused_wrong_number_of_pairs_is_a_schema_violation():
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK]}])
+    assert run(fake)["drop_reason"] == "llm_generate_schema_violation"
+
+
+@pytest.mark.parametrize("verdict,reason", [
+    (GOOD | {"context_sufficient": False}, "check_context_insufficient"),
+    (GOOD | {"answer_correct": False}, "check_answer_incorrect"),
+    (GOOD | {"leaks_answer": True}, "check_leaks_answer"),
+])
+def test_check_verdicts(verdict, reason):
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}], check=[{"verdicts": [verdict, GOOD]}])
+    result = run(fake)
+    assert result["status"] == "kept" and len(result["pairs"]) == 1
+    assert result["pair_drops"] == {reason: 1}
+
+
+def test_all_pairs_rejected_drops_the_document():
+    fake = Scripted(screen=[screened()], generate=[PAIR_OK], check=[GOOD | {"answer_correct": False}])
+    result = run(fake)
+    assert result["status"] == "dropped" and result["drop_reason"] == "no_pair_kept"
+    assert result["pair_drops"] == {"check_answer_incorrect": 1}
+
+
+@pytest.mark.parametrize("pair,reason", [
+    (PAIR_OK | {"evidence": "It spans 900 metres over the bay."}, "evidence_not_in_document"),
+    (PAIR_OK | {"answer": "611"}, "answer_not_in_document"),
+    (PAIR_OK | {"question": "Is the Harbour Bridge span 503 metres long, and how long is it?"}, "question_leaks_answer"),
+    (PAIR_OK | {"question": "According to the passage, how long is the span in metres?"}, "question_refers_to_passage"),
+])
+def test_deterministic_checks_drop_before_the_llm_check(pair, reason):
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [pair, PAIR_OK2]}], check=[GOOD])
+    result = run(fake)
+    assert result["pair_drops"] == {reason: 1}
+    assert [p["answer"] for p in result["pairs"]] == ["Maria Lindqvist"]
+    assert "Pairs:\n1." in fake.payloads[-1]["messages"][1]["content"]  # only the survivor was sent
+    assert "503" not in fake.payloads[-1]["messages"][1]["content"].split("Pairs:")[1]
+
+
+def test_bug_in_a_stage_is_counted_not_raised():
+    fake = Scripted(screen=[ZeroDivisionError("boom")])
+    result = run(fake)
+    assert result["drop_reason"] == "rollout_error_ZeroDivisionError"
+
+
+# ---- paper plan -------------------------------------------------------------------------------
+
+def test_paper_plan_makes_two_plus_two_k_calls():
+    fake = Scripted(
+        filter=[{"rationale": "ok", "informative": True, "self_contained": True}],
+        identify=[{"domain": "Technology & Engineering", "personas": ["a student", "a commuter"]}],
+        generate=[PAIR_OK, PAIR_OK2], check=[GOOD, GOOD],
+    )
+    result = run(fake, call_plan="paper")
+    assert dict(fake.calls) == {"filter": 1, "identify": 1, "generate": 2, "check": 2}  # 2 + 2k, k = 2
+    assert result["status"] == "kept" and len(result["pairs"]) == 2
+    assert set(result["usage"]) == {"filter", "identify", "generate", "check"}
+
+
+def test_paper_plan_filter_drop_stops_before_identify():
+    fake = Scripted(filter=[{"rationale": "menu", "informative": False, "self_contained": True}])
+    result = run(fake, call_plan="paper")
+    assert result["drop_reason"] == "llm_filter_not_informative" and dict(fake.calls) == {"filter": 1}
+
+
+def test_paper_plan_counts_failures_per_pair():
+    fake = Scripted(
+        filter=[{"rationale": "ok", "informative": True, "self_contained": True}],
+        identify=[{"domain": "Other", "personas": ["a student", "a commuter"]}],
+        generate=[("garbage", "stop"), PAIR_OK2], check=[("{", "length")],
+    )
+    result = run(fake, call_plan="paper")
+    assert result["pairs_generated"] == 2
+    assert result["pair_drops"] == {"llm_generate_invalid_json": 1, "llm_check_truncated": 1}
+    assert result["drop_reason"] == "no_pair_kept"
+
+
+def test_same_document_and_seed_give_identical_payloads():
+    def payloads(seed):
+        fake = Scripted(screen=[screened(["a student", "a commuter", "a historian"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2, PAIR_OK]}], check=[{"verdicts": [GOOD] * 3}])
+        run(fake, seed=seed)
+        return fake.payloads
+
+    assert payloads(1) == payloads(1)
+    assert payloads(1)[1] != payloads(2)[1]  # another seed: other sampling seed and maybe other demos
+
+
+def test_unknown_call_plan_is_refused():
+    with pytest.raises(ValueError, match="call_plan"):
+        Settings(call_plan="both")
