@@ -71,8 +71,8 @@ def run(fake: Scripted, **settings) -> dict:
 
 
 def screened(personas=("a civil engineering student",), **over) -> dict:
-    return {"rationale": "facts", "informative": True, "self_contained": True, "domain": "Technology & Engineering",
-            "personas": list(personas)} | over
+    return {"topic": "a harbour bridge", "domain": "Technology & Engineering", "personas": list(personas),
+            "missing_context": "no", "boilerplate": "no"} | over
 
 
 # ---- fused plan -------------------------------------------------------------------------------
@@ -91,8 +91,8 @@ def test_fused_keeps_checked_pairs_in_three_calls():
 
 
 @pytest.mark.parametrize("over,reason", [
-    ({"informative": False}, "llm_filter_not_informative"),
-    ({"self_contained": False}, "llm_filter_not_self_contained"),
+    ({"boilerplate": "yes"}, "llm_filter_not_informative"),
+    ({"missing_context": "yes"}, "llm_filter_not_self_contained"),
     ({"personas": ["    ", "\t\n   "]}, "identify_no_persona"),
 ])
 def test_screen_drops(over, reason):
@@ -103,9 +103,9 @@ def test_screen_drops(over, reason):
 
 
 @pytest.mark.parametrize("reply,reason", [
-    (('{"rationale": "cut', "length"), "llm_screen_truncated"),
+    (('{"topic": "cut', "length"), "llm_screen_truncated"),
     (("not json at all", "stop"), "llm_screen_invalid_json"),
-    ({"rationale": "x", "informative": "yes"}, "llm_screen_schema_violation"),
+    ({"topic": "x", "boilerplate": True}, "llm_screen_schema_violation"),
     (TransportError("http_503", "endpoint default: HTTP 503 (gave up)", 503), "llm_screen_http_503"),
     (TransportError("timeout", "no reply"), "llm_screen_timeout"),
 ])
@@ -169,8 +169,8 @@ def test_bug_in_a_stage_is_counted_not_raised():
 
 def test_paper_plan_makes_two_plus_two_k_calls():
     fake = Scripted(
-        filter=[{"rationale": "ok", "informative": True, "self_contained": True}],
-        identify=[{"domain": "Technology & Engineering", "personas": ["a student", "a commuter"]}],
+        filter=[{"topic": "a bridge", "missing_context": "no", "boilerplate": "no"}],
+        identify=[{"topic": "a bridge", "domain": "Technology & Engineering", "personas": ["a student", "a commuter"]}],
         generate=[PAIR_OK, PAIR_OK2], check=[GOOD, GOOD],
     )
     result = run(fake, call_plan="paper")
@@ -180,15 +180,15 @@ def test_paper_plan_makes_two_plus_two_k_calls():
 
 
 def test_paper_plan_filter_drop_stops_before_identify():
-    fake = Scripted(filter=[{"rationale": "menu", "informative": False, "self_contained": True}])
+    fake = Scripted(filter=[{"topic": "menu", "missing_context": "no", "boilerplate": "yes"}])
     result = run(fake, call_plan="paper")
     assert result["drop_reason"] == "llm_filter_not_informative" and dict(fake.calls) == {"filter": 1}
 
 
 def test_paper_plan_counts_failures_per_pair():
     fake = Scripted(
-        filter=[{"rationale": "ok", "informative": True, "self_contained": True}],
-        identify=[{"domain": "Other", "personas": ["a student", "a commuter"]}],
+        filter=[{"topic": "a bridge", "missing_context": "no", "boilerplate": "no"}],
+        identify=[{"topic": "a bridge", "domain": "Other", "personas": ["a student", "a commuter"]}],
         generate=[("garbage", "stop"), PAIR_OK2], check=[("{", "length")],
     )
     result = run(fake, call_plan="paper")

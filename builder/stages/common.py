@@ -4,14 +4,17 @@ and the shape of a stage result."""
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 DOMAINS = [
     "Math", "Technology & Engineering", "Coding", "Social Science", "Natural Science",
     "Travel & Lifestyle", "Commerce & Economics", "Medicine & Health", "Education", "Other",
 ]
 ANSWER_TYPES = ["number", "date", "name", "short_phrase", "yes_no", "list", "expression"]
-PROMPT_VERSION = "wsrl-prompts-1"
+PROMPT_VERSION = "wsrl-prompts-2"
 
 
 def stable_seed(*parts: object) -> int:
@@ -34,3 +37,21 @@ def usage_of(result) -> dict:
     """Token counts of a datatrove InferenceResult or a transport Completion."""
     usage = getattr(result, "usage", None) or {}
     return {"prompt_tokens": int(usage.get("prompt_tokens") or 0), "completion_tokens": int(usage.get("completion_tokens") or 0)}
+
+
+@lru_cache(maxsize=None)
+def labelled_documents() -> tuple[dict, ...]:
+    """Short documents with the record a careful annotator writes for them
+    (builder/fewshot/screen.jsonl), shown to the filter and identify stages as worked turns:
+    small models copy field values from instructions but follow demonstrated records."""
+    text = resources.files("webscale_rl.builder").joinpath("fewshot", "screen.jsonl").read_text(encoding="utf-8")
+    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+
+
+def labelled_turns(system: str, fields: list[str], document: str) -> list[dict]:
+    """System prompt, one user/assistant pair per labelled document (only `fields`), then the document."""
+    turns = [{"role": "system", "content": system}]
+    for example in labelled_documents():
+        turns += [{"role": "user", "content": f"Document:\n{example['document']}"},
+                  {"role": "assistant", "content": json.dumps({f: example[f] for f in fields}, ensure_ascii=False)}]
+    return turns + [{"role": "user", "content": f"Document:\n{document}"}]

@@ -1,40 +1,39 @@
 """Stage 1, LLM quality filter: keep documents that are informative and self-contained.
 
 The method drops boilerplate-heavy pages and fragments that lack the context needed to
-check an answer, and deliberately does not filter on difficulty or format."""
+check an answer, and deliberately does not filter on difficulty or format. The reply names
+the topic first (the rationale kept with the verdict), then two yes/no labels."""
 
 from __future__ import annotations
 
-from webscale_rl.builder.stages.common import StageResult
+from webscale_rl.builder.stages.common import StageResult, labelled_turns
 
-SYSTEM = (
-    "You screen web documents for a question-answering dataset. Judge two things.\n"
-    "informative: the document teaches real content (facts, figures, explanations, steps). "
-    "Navigation menus, cookie notices, link lists, ads, login pages and other boilerplate are not informative.\n"
-    "self_contained: a reader could check a factual answer using this document alone. Fragments that "
-    "start mid-thought, refer to missing tables or earlier pages, or lack who/what/where are not self-contained.\n"
-    "Difficulty, topic and writing style do not matter. Reply in JSON with a one-sentence rationale first."
+INSTRUCTIONS = (
+    "topic: what the document is about, in a few words.\n"
+    'missing_context: "yes" when the document is a reply or fragment that only makes sense with an earlier '
+    'message, table or page; otherwise "no".\n'
+    'boilerplate: "yes" when the document is mostly menus, ads, cookie notices, link lists or login forms; '
+    'otherwise "no". Difficulty, topic and writing style do not matter.'
 )
-
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "rationale": {"type": "string", "maxLength": 240},
-        "informative": {"type": "boolean"},
-        "self_contained": {"type": "boolean"},
-    },
-    "required": ["rationale", "informative", "self_contained"],
-    "additionalProperties": False,
+SYSTEM = "You label web documents for a question-answering dataset. For each document write a JSON record:\n" + INSTRUCTIONS
+FIELDS = ["topic", "missing_context", "boilerplate"]
+YES_NO = {"type": "string", "enum": ["yes", "no"]}
+PROPERTIES = {
+    "topic": {"type": "string", "minLength": 2, "maxLength": 100},
+    "missing_context": YES_NO,
+    "boilerplate": YES_NO,
 }
+SCHEMA = {"type": "object", "properties": PROPERTIES, "required": FIELDS, "additionalProperties": False}
 
 
 def messages(document: str) -> list[dict]:
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"Document:\n{document}"}]
+    return labelled_turns(SYSTEM, FIELDS, document)
 
 
 def decide(reply: dict) -> StageResult:
-    if not reply["informative"]:
-        return StageResult(False, "llm_filter_not_informative", {"rationale": reply["rationale"]})
-    if not reply["self_contained"]:
-        return StageResult(False, "llm_filter_not_self_contained", {"rationale": reply["rationale"]})
-    return StageResult(True, data={"rationale": reply["rationale"]})
+    rationale = {"rationale": reply["topic"]}
+    if reply["boilerplate"] == "yes":
+        return StageResult(False, "llm_filter_not_informative", rationale)
+    if reply["missing_context"] == "yes":
+        return StageResult(False, "llm_filter_not_self_contained", rationale)
+    return StageResult(True, data=rationale)

@@ -3,34 +3,26 @@ would plausibly ask about the document; each persona later gets its own question
 
 from __future__ import annotations
 
-from webscale_rl.builder.stages.common import DOMAINS, StageResult
+from webscale_rl.builder.stages.common import DOMAINS, StageResult, labelled_turns
 
-SYSTEM = (
-    "Classify a document for a question-answering dataset.\n"
-    f"domain: the single most relevant of: {', '.join(DOMAINS)}. Use Other only when none fits.\n"
-    "personas: one to three specific people who would read this document and ask about it, "
-    "each a short description such as 'a nurse checking dosage guidance' or 'a tourist planning a day trip'. "
-    "Make them differ in background or purpose. Reply in JSON."
+INSTRUCTIONS = (
+    f"domain: the best fit among {', '.join(DOMAINS)}; Other only when none fits.\n"
+    "personas: one to three different kinds of people who would read this document and ask about it, "
+    "each described in a few words; make them differ in background or purpose."
 )
-
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "domain": {"type": "string", "enum": DOMAINS},
-        "personas": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 3, "maxLength": 90},
-            "minItems": 1,
-            "maxItems": 3,
-        },
-    },
-    "required": ["domain", "personas"],
-    "additionalProperties": False,
+SYSTEM = ("You label web documents for a question-answering dataset. For each document write a JSON record:\n"
+          "topic: what the document is about, in a few words.\n" + INSTRUCTIONS)
+FIELDS = ["topic", "domain", "personas"]
+PROPERTIES = {
+    "topic": {"type": "string", "minLength": 2, "maxLength": 100},
+    "domain": {"type": "string", "enum": DOMAINS},
+    "personas": {"type": "array", "items": {"type": "string", "minLength": 3, "maxLength": 90}, "minItems": 1, "maxItems": 3},
 }
+SCHEMA = {"type": "object", "properties": PROPERTIES, "required": FIELDS, "additionalProperties": False}
 
 
 def messages(document: str) -> list[dict]:
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"Document:\n{document}"}]
+    return labelled_turns(SYSTEM, FIELDS, document)
 
 
 def decide(reply: dict, max_personas: int = 3) -> StageResult:

@@ -1,4 +1,4 @@
-"""Fused plan, stages 1+2 in one call: the filter verdict, the domain and the personas.
+"""Fused plan, stages 1+2 in one call: the filter labels, the domain and the personas.
 
 One call instead of two sends the document once; the decision rules are those of
 `filter` and `identify`, so both plans drop and keep for the same reasons."""
@@ -7,22 +7,20 @@ from __future__ import annotations
 
 from webscale_rl.builder.stages import filter as filter_stage
 from webscale_rl.builder.stages import identify
-from webscale_rl.builder.stages.common import StageResult
+from webscale_rl.builder.stages.common import StageResult, labelled_turns
 
-SYSTEM = filter_stage.SYSTEM.replace(" Reply in JSON with a one-sentence rationale first.", "") + (
-    "\nThen, for documents worth keeping, classify them.\n" + identify.SYSTEM.split("\n", 1)[1]
-)
-
+SYSTEM = identify.SYSTEM + "\n" + filter_stage.INSTRUCTIONS.split("\n", 1)[1]
+FIELDS = identify.FIELDS + filter_stage.FIELDS[1:]
 SCHEMA = {
     "type": "object",
-    "properties": {**filter_stage.SCHEMA["properties"], **identify.SCHEMA["properties"]},
-    "required": filter_stage.SCHEMA["required"] + identify.SCHEMA["required"],
+    "properties": {**identify.PROPERTIES, **filter_stage.PROPERTIES},
+    "required": FIELDS,
     "additionalProperties": False,
 }
 
 
 def messages(document: str) -> list[dict]:
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"Document:\n{document}"}]
+    return labelled_turns(SYSTEM, FIELDS, document)
 
 
 def decide(reply: dict, max_personas: int = 3) -> StageResult:
