@@ -12,6 +12,8 @@ import re
 import unicodedata
 
 EXTRACTIVE = {"number", "date", "name", "short_phrase", "list"}
+MAX_ANSWER_WORDS = {"list": 16}  # other types: 8 words; a longer answer is an explanation, not a checkable value
+DEFAULT_MAX_ANSWER_WORDS = 8
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "`": "'", "\u00b4": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
@@ -135,6 +137,11 @@ def _exact_phrase_in(phrase: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(' '.join(words))}(?!\w)", " ".join(_content_words(text))) is not None
 
 
+def answer_is_short(answer: str, answer_type: str) -> bool:
+    """Short answers are what a rule-based reward can check; sentences are not."""
+    return len(answer.split()) <= MAX_ANSWER_WORDS.get(answer_type, DEFAULT_MAX_ANSWER_WORDS)
+
+
 def refers_to_passage(question: str) -> bool:
     """The question leans on a text the RL policy will never see ("according to the passage")."""
     return _PASSAGE.search(normalize(question)) is not None
@@ -145,6 +152,8 @@ def check_pair(pair: dict, document: str) -> list[str]:
     reasons = []
     if not evidence_in_document(pair["evidence"], document):
         reasons.append("evidence_not_in_document")
+    if not answer_is_short(pair["answer"], pair["answer_type"]):
+        reasons.append("answer_too_long")
     if not answer_in_text(pair["answer"], document, pair["answer_type"]):
         reasons.append("answer_not_in_document")
     if leaks_answer(pair["question"], pair["answer"], pair["answer_type"]):

@@ -165,19 +165,20 @@ async def _generate(doc, call: _Caller, settings: Settings, domain: str, persona
     """Pairs and per-pair failure reasons. Fused: one call (a failure drops the document);
     paper: one call per persona (a failure loses only that persona's pair)."""
     k = settings.demos_per_prompt
+    n_sentences = len(generate_stage.sentences(doc.text))
     if settings.call_plan == "fused":
         demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, k=k)
-        reply = await _guard("generate", call("generate", generate_stage.messages(doc.text, domain, personas, demos), generate_stage.schema(len(personas))))
-        return generate_stage.decide(reply, personas).data["pairs"], []
+        reply = await _guard("generate", call("generate", generate_stage.messages(doc.text, domain, personas, demos), generate_stage.schema(len(personas), n_sentences)))
+        return generate_stage.decide(reply, personas, doc.text).data["pairs"], []
     pairs, failures = [], []
     for i, persona in enumerate(personas):
         demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, salt=i, k=k)
         try:
-            reply = await call("generate", generate_stage.messages(doc.text, domain, [persona], demos), generate_stage.schema(1), salt=i)
+            reply = await call("generate", generate_stage.messages(doc.text, domain, [persona], demos), generate_stage.schema(1, n_sentences), salt=i)
         except CALL_ERRORS as err:
             failures.append(_error_reason("generate", err))
             continue
-        pairs += generate_stage.decide(reply, [persona]).data["pairs"]
+        pairs += generate_stage.decide(reply, [persona], doc.text).data["pairs"]
     return pairs, failures
 
 

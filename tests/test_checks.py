@@ -72,3 +72,5 @@ def test_check_pair_names_every_failure_in_order() -> None:
            "answer_type": "number", "evidence": "The survey began in 1999."}
     assert check_pair(bad, DOC) == ["evidence_not_in_document", "answer_not_in_document",
                                     "question_leaks_answer", "question_refers_to_passage"]
+    rambling = good | {"answer": "The surveyors started in 1874 and kept measuring every ten years", "answer_type": "expression"}
+    assert check_pair(rambling, DOC) == ["answer_too_long"]

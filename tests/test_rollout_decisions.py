@@ -24,10 +24,10 @@ DOC = Document(
         "A toll of 4 dollars is charged for cars travelling south."
     ),
 )
-PAIR_OK = {"evidence": "It spans 503 metres and carries eight traffic lanes.",
+PAIR_OK = {"evidence": 2,  # "It spans 503 metres and carries eight traffic lanes."
            "question": "How long is the main span of the Harbour Bridge in Port Avalon, in metres?",
            "answer": "503", "answer_type": "number"}
-PAIR_OK2 = {"evidence": "The chief engineer was Maria Lindqvist.",
+PAIR_OK2 = {"evidence": 3,  # "The chief engineer was Maria Lindqvist."
             "question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?",
             "answer": "Maria Lindqvist", "answer_type": "name"}
 GOOD = {"rationale": "fine", "context_sufficient": True, "answer_correct": True, "leaks_answer": False}
@@ -83,6 +83,8 @@ def test_fused_keeps_checked_pairs_in_three_calls():
     result = run(fake)
     assert result["status"] == "kept" and result["domain"] == "Technology & Engineering"
     assert [p["answer"] for p in result["pairs"]] == ["503", "Maria Lindqvist"]
+    assert [p["evidence"] for p in result["pairs"]] == ["It spans 503 metres and carries eight traffic lanes.",
+                                                         "The chief engineer was Maria Lindqvist."]
     assert [p["persona"] for p in result["pairs"]] == ["a student", "a commuter"]
     assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "rationale": "fine"}
     assert dict(fake.calls) == {"screen": 1, "generate": 1, "check": 1}
@@ -145,7 +147,6 @@ def test_all_pairs_rejected_drops_the_document():
 
 
 @pytest.mark.parametrize("pair,reason", [
-    (PAIR_OK | {"evidence": "It spans 900 metres over the bay."}, "evidence_not_in_document"),
     (PAIR_OK | {"answer": "611"}, "answer_not_in_document"),
     (PAIR_OK | {"question": "Is the Harbour Bridge span 503 metres long, and how long is it?"}, "question_leaks_answer"),
     (PAIR_OK | {"question": "According to the passage, how long is the span in metres?"}, "question_refers_to_passage"),
@@ -210,3 +211,12 @@ def test_same_document_and_seed_give_identical_payloads():
 def test_unknown_call_plan_is_refused():
     with pytest.raises(ValueError, match="call_plan"):
         Settings(call_plan="both")
+
+
+def test_evidence_is_cited_by_sentence_number_and_must_exist():
+    """The schema bounds the number by the document's sentence count; 99 is a schema violation."""
+    assert generate.sentences(DOC.text)[1] == "It spans 503 metres and carries eight traffic lanes."
+    assert generate.sentences("Route 66 runs through U.S. towns. Dr. Reyes drove it.") == [
+        "Route 66 runs through U.S. towns.", "Dr. Reyes drove it."]
+    fake = Scripted(screen=[screened()], generate=[PAIR_OK | {"evidence": 99}])
+    assert run(fake)["drop_reason"] == "llm_generate_schema_violation"
