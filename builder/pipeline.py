@@ -1,0 +1,200 @@
+"""The build, in one readable place: read -> heuristic pre-filter -> dedup -> the four LLM
+stages -> dataset-wide question dedup and decontamination -> one output folder.
+
+Executors only run what is composed here: local by default, Slurm or Ray by config.
+`webscale-rl build --config FILE` and `make build-dataset` call `main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from datatrove.pipeline.inference.run_inference import InferenceConfig
+from datatrove.pipeline.readers import JsonlReader
+from datatrove.pipeline.writers import JsonlWriter
+
+from webscale_rl.builder.config import config_hash, endpoints_from, load_config, stage_endpoints
+from webscale_rl.builder.dedup import collect_funnel, document_executors
+from webscale_rl.builder.finalize import finalize
+from webscale_rl.builder.inputs import make_reader
+from webscale_rl.builder.prefilter import prefilter_steps
+from webscale_rl.builder.rollout import Progress, Settings, rollout
+from webscale_rl.inference import TransportInferenceRunner
+from webscale_rl.models import PRESETS
+from webscale_rl.server import EmbeddedServer
+
+logger = logging.getLogger(__name__)
+
+
+def make_executor(cfg: dict, pipeline: list, logging_dir: Path, tasks: int | None = None, depends=None, job_name: str = "wsrl"):
+    """The executor named in the config, around a pipeline of steps."""
+    opts = dict(cfg["executor"])
+    kind = opts.pop("type", "local")
+    tasks = tasks or opts.pop("tasks", 1)
+    opts.pop("tasks", None)
+    if kind == "local":
+        from datatrove.executor import LocalPipelineExecutor
+
+        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=opts.get("workers", 1), logging_dir=str(logging_dir), depends=depends)
+    if kind == "slurm":
+        from datatrove.executor import SlurmPipelineExecutor
+
+        return SlurmPipelineExecutor(pipeline=pipeline, tasks=tasks, logging_dir=str(logging_dir), depends=depends,
+                                     job_name=f"{job_name}-{logging_dir.name}", **opts)
+    if kind == "ray":
+        from datatrove.executor import RayPipelineExecutor
+
+        return RayPipelineExecutor(pipeline, tasks=tasks, logging_dir=str(logging_dir), depends=depends, **opts)
+    raise SystemExit(f"executor.type must be local, slurm or ray, got {kind!r}")
+
+
+@contextlib.contextmanager
+def running_endpoints(cfg: dict):
+    """Start the embedded llama.cpp server for every endpoint that asks for one."""
+    urls, models = {}, {}
+    with contextlib.ExitStack() as stack:
+        for name, spec in cfg["endpoints"].items():
+            if spec.get("embedded"):
+                if cfg["executor"].get("type", "local") != "local":
+                    raise SystemExit(f"endpoint {name}: the embedded server runs on this machine only; "
+                                     "give cluster jobs `urls:` of a TGI/vLLM server they can reach")
+                server = stack.enter_context(EmbeddedServer(spec["embedded"], **cfg["embedded_server"]))
+                urls[name] = [server.url]
+                preset = PRESETS.get(spec["embedded"])
+                models[name] = f"{preset.display_name} GGUF, llama.cpp" if preset else server.model_path.name
+            else:
+                models[name] = spec.get("model", "default")
+        yield endpoints_from(cfg, urls), models
+
+
+class ProgressLine:
+    """Documents done, pairs kept, rate and ETA, on one refreshed line."""
+
+    def __init__(self, total: int, already_done: int) -> None:
+        self.total, self.already_done = total, already_done
+        self.started = time.monotonic()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def render(self) -> str:
+        done = Progress.documents
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        remaining = max(self.total - self.already_done - done, 0)
+        eta = f"{remaining / rate:.0f}s" if rate > 0 else "?"
+        return (f"LLM stages: {self.already_done + done}/{self.total} documents, {Progress.pairs_kept} pairs kept, "
+                f"{rate * 60:.1f} docs/min, ETA {eta}")
+
+    def _loop(self) -> None:
+        while not self.stop.wait(2.0):
+            print("\r" + self.render(), end="", file=sys.stderr, flush=True)
+
+    def __enter__(self) -> "ProgressLine":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        print("\r" + self.render(), file=sys.stderr, flush=True)
+
+
+def count_lines(folder: Path) -> int:
+    return sum(sum(1 for _ in open(p, "rb")) for p in folder.glob("*.jsonl")) if folder.exists() else 0
+
+
+def claim_work_dir(work: Path, cfg: dict) -> None:
+    """A rerun resumes from .work/; that is only right if it builds the same thing."""
+    marker = work / "config_hash"
+    wanted = config_hash(cfg)
+    if marker.exists() and marker.read_text().strip() != wanted:
+        raise SystemExit(
+            f"{work.parent} holds a partial build of a different config ({marker.read_text().strip()} != {wanted}). "
+            f"To resume it, rerun with its config (see {work.parent / 'build_config.yaml'} once written); "
+            f"to start over, delete {work} or choose another output_dir.")
+    marker.write_text(wanted + "\n")
+
+
+def build(cfg: dict) -> dict:
+    out = Path(cfg["output_dir"])
+    work = out / ".work"
+    work.mkdir(parents=True, exist_ok=True)
+    claim_work_dir(work, cfg)
+    started = datetime.now(timezone.utc)
+
+    # 1. Cheap first: read, pre-filter and deduplicate before any LLM call.
+    executors, survivors, logging_dirs = document_executors(
+        reader=lambda: make_reader(cfg["input"]),
+        prefilter=lambda: prefilter_steps(cfg["prefilter"]),
+        dedup_cfg=cfg["dedup"],
+        work_dir=work,
+        make_executor=lambda pipeline, logging_dir, tasks=None, depends=None: make_executor(cfg, pipeline, logging_dir, tasks, depends),
+    )
+    for executor in executors:
+        executor.run()
+    prefilter_funnel = collect_funnel(logging_dirs)
+
+    # 2. The four LLM stages, checkpointed, with a replay cache for resumed runs.
+    llm_out = work / "llm" / "output"
+    settings = Settings(call_plan=cfg["call_plan"], seed=cfg["seed"], max_personas=cfg["max_personas"],
+                        demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
+                        temperature={s: v["temperature"] for s, v in cfg["sampling"].items()},
+                        max_tokens={s: v["max_tokens"] for s, v in cfg["sampling"].items()})
+    with running_endpoints(cfg) as (endpoints, endpoint_models):
+        runner = TransportInferenceRunner(
+            rollout_fn=rollout,
+            shared_context={"settings": settings},
+            config=InferenceConfig(
+                server_type="endpoint", model_name_or_path="per-stage", endpoint_url=endpoints[0].urls[0] if endpoints[0].urls else "provider",
+                max_concurrent_generations=sum(e.max_in_flight for e in endpoints),
+                max_concurrent_documents=cfg["max_concurrent_documents"], request_timeout=max(e.timeout for e in endpoints) * 10,
+                metric_interval=3600,
+            ),
+            output_writer=JsonlWriter(str(llm_out), output_filename="${rank}_chunk_${chunk_index}.jsonl", compression=None),
+            checkpoints_local_dir=str(work / "llm" / "checkpoints"),
+            records_per_chunk=cfg["records_per_chunk"],
+            endpoints=endpoints,
+        )
+        llm = make_executor(cfg, [JsonlReader(str(survivors), glob_pattern="*.jsonl"), runner], work / "logs" / "llm")
+        with ProgressLine(total=count_lines(survivors), already_done=count_lines(llm_out)):
+            llm.run()
+    models = {stage: endpoint_models[name] for stage, name in settings.endpoints.items()}
+
+    # 3. Dataset-wide steps and the output folder.
+    finished = datetime.now(timezone.utc)
+    timing = {"started_at": started.isoformat(), "finished_at": finished.isoformat(),
+              "duration_s": round((finished - started).total_seconds(), 1)}
+    stats = finalize(cfg, llm_out, prefilter_funnel, models, timing)
+    from webscale_rl.dataset_card.card import write_card
+    from webscale_rl.eval.report import quality_report
+
+    quality_report(out)
+    write_card(out)
+    return stats
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="webscale-rl build", description="Build a Webscale-RL dataset from a YAML config.")
+    parser.add_argument("--config", default=None, help="YAML config (defaults: the sample corpus on the embedded default model)")
+    parser.add_argument("--output-dir", default=None)
+    parser.add_argument("--call-plan", choices=["fused", "paper"], default=None)
+    parser.add_argument("--limit", type=int, default=None, help="read at most this many input documents")
+    args = parser.parse_args(argv)
+    overrides: dict = {}
+    if args.output_dir:
+        overrides["output_dir"] = args.output_dir
+    if args.call_plan:
+        overrides["call_plan"] = args.call_plan
+    if args.limit:
+        overrides["input"] = {"limit": args.limit}
+    stats = build(load_config(args.config, overrides))
+    kept, docs = stats["pairs_kept"], stats["documents_in"]
+    print(f"\n{kept} QA pairs from {docs} documents written to {Path(load_config(args.config, overrides)['output_dir']).resolve()}")
+    print("drops: " + ", ".join(f"{k}={v}" for k, v in stats["document_drops"].items()))
+    return 0

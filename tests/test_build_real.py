@@ -1,0 +1,116 @@
+"""The whole build against the real embedded server: both call plans, the record schema,
+the funnel invariant, and a SIGKILLed run that resumes without re-sending finished calls.
+
+The default preset (0.5B) runs here rather than the tiny one: SmolLM2-135M labels every
+document as boilerplate, so the generate and check stages would never be reached."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+import datasets
+import pytest
+import yaml
+
+from fault_proxy import FaultProxy
+
+pytestmark = pytest.mark.slow
+
+RECORD_COLUMNS = {"id", "question", "answer", "answer_type", "evidence", "domain", "persona", "source_id",
+                  "source_text", "verdicts", "models", "prompt_version", "call_plan"}
+
+
+def sample_docs(n: int, junk: int = 0) -> list[dict]:
+    folder = resources.files("webscale_rl.builder").joinpath("sample_corpus")
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".jsonl")), key=lambda f: f.name)
+    docs = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    good = [d for d in docs if not d.get("meta", {}).get("planted")]
+    bad = [d for d in docs if d.get("meta", {}).get("planted") in ("boilerplate", "too_short")]
+    return good[:n] + bad[:junk]
+
+
+def write_config(tmp_path: Path, docs: list[dict], endpoint_url: str, **over) -> Path:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    cfg = {
+        "output_dir": str(tmp_path / "out"),
+        "input": {"source": str(corpus)},
+        "endpoints": {"default": {"urls": [endpoint_url], "model": "Qwen2.5-Coder-0.5B-Instruct", "timeout": 120,
+                                  "max_in_flight": 1, "backoff_base": 0.05}},
+        "records_per_chunk": 1,
+        "max_concurrent_documents": 1,
+        "max_personas": 2,
+        "sampling": {"generate": {"temperature": 0.7, "max_tokens": 300}},
+    } | over
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def build(config: Path, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "webscale_rl.cli", "build", "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def check_funnel(stats: dict) -> None:
+    assert stats["documents_in"] == sum(stats["document_drops"].values()) + stats["documents_with_pairs"]
+    assert stats["pairs_generated"] >= stats["pairs_kept"] + sum(
+        v for k, v in stats["pair_drops"].items() if not k.startswith(("near_duplicate", "contaminated")))
+
+
+@pytest.mark.parametrize("plan", ["fused", "paper"])
+def test_both_call_plans_end_to_end(tmp_path, default_server, plan):
+    config = write_config(tmp_path, sample_docs(3, junk=1), default_server.url, call_plan=plan)
+    proc = build(config)
+    output, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, output[-3000:]
+    out = tmp_path / "out"
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["documents_in"] == 4 and stats["call_plan"] == plan
+    check_funnel(stats)
+    llm_stages = set(stats["llm"])
+    assert llm_stages >= ({"screen"} if plan == "fused" else {"filter"})
+    assert all(v["calls"] > 0 and v["prompt_tokens"] > 0 for v in stats["llm"].values())
+    rows = datasets.load_dataset(str(out), "default", split="train")
+    assert RECORD_COLUMNS <= set(rows.column_names)
+    assert len(rows) == stats["pairs_kept"]
+    for row in rows:
+        assert row["call_plan"] == plan and row["answer_type"]
+        assert row["evidence"] and row["verdicts"]["answer_correct"] is True
+    assert (out / "README.md").is_file() and (out / "build_config.yaml").is_file()
+
+
+def test_sigkilled_build_resumes_without_resending_finished_calls(tmp_path, default_server):
+    docs = sample_docs(4)
+    with FaultProxy(default_server.url.removesuffix("/v1")) as proxy:
+        config = write_config(tmp_path, docs, proxy.url, call_plan="paper")
+        first = build(config, start_new_session=True)
+        deadline = time.monotonic() + 600
+        while len(proxy.seen) < 6 and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert first.poll() is None, "the first run ended before it could be killed"
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        sent_before = list(proxy.bodies)
+        second = build(config)
+        output, _ = second.communicate(timeout=900)
+        assert second.returncode == 0, output[-3000:]
+        sent_after = proxy.bodies[len(sent_before):]
+
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["documents_in"] == 4
+    check_funnel(stats)
+    # every input document is accounted for exactly once in the LLM stage output
+    llm_docs = [json.loads(line)["id"] for p in (tmp_path / "out" / ".work" / "llm" / "output").glob("*.jsonl") for line in open(p)]
+    assert sorted(llm_docs) == sorted(llm_docs_set := set(llm_docs)) and len(llm_docs_set) == 4
+    # no call answered before the kill was sent again (at most the one in flight when killed)
+    resent = Counter(body for body in sent_after if body in set(sent_before))
+    assert sum(resent.values()) <= 1, f"{sum(resent.values())} finished calls were sent again"
