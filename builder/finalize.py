@@ -71,7 +71,8 @@ def drop_across_dataset(records: list[dict], cfg: dict, pair_drops: Counter) -> 
     near = cfg["near_duplicate_questions"]
     if near.get("enabled", True) and records:
         duplicates = set(near_duplicate_questions([r["question"] for r in records], threshold=near.get("threshold", 0.8)))
-        pair_drops["near_duplicate_question"] += len(duplicates)
+        if duplicates:
+            pair_drops["near_duplicate_question"] += len(duplicates)
         records = [r for i, r in enumerate(records) if i not in duplicates]
     decont = cfg["decontamination"]
     if decont.get("benchmarks"):
