@@ -121,7 +121,8 @@ def claim_work_dir(work: Path, cfg: dict) -> None:
     marker.write_text(wanted + "\n")
 
 
-def build(cfg: dict) -> dict:
+def build(cfg: dict) -> dict | None:
+    """Run (or resume) the build; None when cluster jobs were submitted and are still running."""
     out = Path(cfg["output_dir"])
     work = out / ".work"
     work.mkdir(parents=True, exist_ok=True)
@@ -136,9 +137,10 @@ def build(cfg: dict) -> dict:
         work_dir=work,
         make_executor=lambda pipeline, logging_dir, tasks=None, depends=None: make_executor(cfg, pipeline, logging_dir, tasks, depends),
     )
-    for executor in executors:
-        executor.run()
-    prefilter_funnel = collect_funnel(logging_dirs)
+    distributed = cfg["executor"].get("type", "local") != "local"
+    if not distributed:  # locally each stage runs to the end in turn; clusters chain them by `depends=`
+        for executor in executors:
+            executor.run()
 
     # 2. The four LLM stages, checkpointed, with a replay cache for resumed runs.
     llm_out = work / "llm" / "output"
@@ -161,9 +163,19 @@ def build(cfg: dict) -> dict:
             records_per_chunk=cfg["records_per_chunk"],
             endpoints=endpoints,
         )
-        llm = make_executor(cfg, [JsonlReader(str(survivors), glob_pattern="*.jsonl"), runner], work / "logs" / "llm")
-        with ProgressLine(total=count_lines(survivors), already_done=count_lines(llm_out)):
-            llm.run()
+        llm = make_executor(cfg, [JsonlReader(str(survivors), glob_pattern="*.jsonl"), runner], work / "logs" / "llm",
+                            depends=executors[-1] if distributed else None)
+        if distributed:
+            llm.run()  # submits the whole chain and returns
+            if llm.get_incomplete_ranks(skip_completed=True):
+                print(f"Submitted the document and LLM stages as {cfg['executor']['type']} jobs (logs: {work / 'logs'}).\n"
+                      "When they have finished, run the same command again: it skips every finished task and writes "
+                      f"the dataset folder {out}.")
+                return None
+        else:
+            with ProgressLine(total=count_lines(survivors), already_done=count_lines(llm_out)):
+                llm.run()
+    prefilter_funnel = collect_funnel(logging_dirs)
     models = {stage: endpoint_models[name] for stage, name in settings.endpoints.items()}
 
     # 3. Dataset-wide steps and the output folder.
@@ -194,6 +206,8 @@ def main(argv: list[str]) -> int:
     if args.limit:
         overrides["input"] = {"limit": args.limit}
     stats = build(load_config(args.config, overrides))
+    if stats is None:
+        return 0
     kept, docs = stats["pairs_kept"], stats["documents_in"]
     print(f"\n{kept} QA pairs from {docs} documents written to {Path(load_config(args.config, overrides)['output_dir']).resolve()}")
     print("drops: " + ", ".join(f"{k}={v}" for k, v in stats["document_drops"].items()))
