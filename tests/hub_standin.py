@@ -236,6 +236,12 @@ class Handler(BaseHTTPRequestHandler):
             self._error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
         return sha
 
+    def _repo_at(self, repo_id: str, rev: str | None) -> tuple[dict, str] | None:
+        """The visible repo and the commit a revision names; otherwise answer and return None."""
+        repo = self._repo(repo_id)
+        sha = self._commit_of(repo, rev) if repo is not None else None
+        return (repo, sha) if sha is not None else None
+
     # -- write endpoints --------------------------------------------------------------------
     def _create_repo(self, payload: dict) -> None:
         if not self._authorized():
@@ -345,12 +351,10 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- read endpoints ---------------------------------------------------------------------
     def _info(self, repo_id: str, rev: str) -> None:
-        repo = self._repo(repo_id)
-        if repo is None:
+        found = self._repo_at(repo_id, rev)
+        if found is None:
             return
-        sha = self._commit_of(repo, rev)
-        if sha is None:
-            return
+        repo, sha = found
         files = repo["commits"][sha]["files"]
         siblings = [{"rfilename": p, "size": e["size"], "blobId": e["oid"]} for p, e in sorted(files.items())]
         self._send(200, {"id": repo_id, "_id": repo_id, "sha": sha, "private": repo["private"],
@@ -367,12 +371,10 @@ class Handler(BaseHTTPRequestHandler):
             "converts": [], "pullRequests": []})
 
     def _commits(self, repo_id: str, rev: str) -> None:
-        repo = self._repo(repo_id)
-        if repo is None:
+        found = self._repo_at(repo_id, rev)
+        if found is None:
             return
-        sha = self._commit_of(repo, rev)
-        if sha is None:
-            return
+        repo, sha = found
         out = []
         while sha:
             commit = repo["commits"][sha]
@@ -390,12 +392,10 @@ class Handler(BaseHTTPRequestHandler):
         return {"type": "directory", "path": path, "oid": hashlib.sha1(path.encode()).hexdigest(), "size": 0}
 
     def _tree(self, repo_id: str, rev: str, folder: str, query: dict) -> None:
-        repo = self._repo(repo_id)
-        if repo is None:
+        found = self._repo_at(repo_id, rev)
+        if found is None:
             return
-        sha = self._commit_of(repo, rev)
-        if sha is None:
-            return
+        repo, sha = found
         recursive = query.get("recursive", ["false"])[0].lower() in {"1", "true"}
         prefix = folder.strip("/") + "/" if folder.strip("/") else ""
         files = {p: e for p, e in repo["commits"][sha]["files"].items() if p.startswith(prefix)}
@@ -416,12 +416,10 @@ class Handler(BaseHTTPRequestHandler):
     def _paths_info(self, repo_id: str, rev: str) -> None:
         body = self._body().decode()
         form = parse_qs(body) if "json" not in (self.headers.get("Content-Type") or "") else json.loads(body)
-        repo = self._repo(repo_id)
-        if repo is None:
+        found = self._repo_at(repo_id, rev)
+        if found is None:
             return
-        sha = self._commit_of(repo, rev)
-        if sha is None:
-            return
+        repo, sha = found
         files = repo["commits"][sha]["files"]
         out = []
         for path in form.get("paths", []):
@@ -433,12 +431,10 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, out)
 
     def _resolve(self, repo_id: str, rev: str, path: str) -> None:
-        repo = self._repo(repo_id)
-        if repo is None:
+        found = self._repo_at(repo_id, rev)
+        if found is None:
             return
-        sha = self._commit_of(repo, rev)
-        if sha is None:
-            return
+        repo, sha = found
         entry = repo["commits"][sha]["files"].get(path)
         if entry is None:
             return self._error(404, f"Entry not found: {path}", "EntryNotFound")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from webscale_rl.builder.stages.common import StageResult
+from webscale_rl.builder.stages.common import StageResult, one_or_many
 
 SYSTEM = (
     "You review question-answer pairs written from a document. For each pair decide:\n"
@@ -30,14 +30,7 @@ VERDICT = {
 
 
 def schema(n_pairs: int) -> dict:
-    if n_pairs == 1:
-        return VERDICT
-    return {
-        "type": "object",
-        "properties": {"verdicts": {"type": "array", "items": VERDICT, "minItems": n_pairs, "maxItems": n_pairs}},
-        "required": ["verdicts"],
-        "additionalProperties": False,
-    }
+    return one_or_many(VERDICT, "verdicts", n_pairs)
 
 
 def messages(document: str, pairs: list[dict]) -> list[dict]:

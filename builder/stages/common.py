@@ -33,6 +33,18 @@ class StageResult:
     data: dict = field(default_factory=dict)
 
 
+def one_or_many(item: dict, key: str, n: int) -> dict:
+    """The schema of one reply item, or of exactly n of them under `key` (fused calls)."""
+    if n == 1:
+        return item
+    return {
+        "type": "object",
+        "properties": {key: {"type": "array", "items": item, "minItems": n, "maxItems": n}},
+        "required": [key],
+        "additionalProperties": False,
+    }
+
+
 def usage_of(result) -> dict:
     """Token counts of a datatrove InferenceResult or a transport Completion."""
     usage = getattr(result, "usage", None) or {}

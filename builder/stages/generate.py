@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from webscale_rl.builder.stages.common import ANSWER_TYPES, DOMAINS, StageResult, stable_seed
+from webscale_rl.builder.stages.common import ANSWER_TYPES, DOMAINS, StageResult, one_or_many, stable_seed
 
 FEWSHOT_PACKAGE = "webscale_rl.builder"
 SLUGS = {
@@ -72,15 +72,7 @@ def pair_schema(n_sentences: int) -> dict:
 
 def schema(n_personas: int, n_sentences: int) -> dict:
     """One pair, or exactly one pair per persona in persona order."""
-    pair = pair_schema(n_sentences)
-    if n_personas == 1:
-        return pair
-    return {
-        "type": "object",
-        "properties": {"pairs": {"type": "array", "items": pair, "minItems": n_personas, "maxItems": n_personas}},
-        "required": ["pairs"],
-        "additionalProperties": False,
-    }
+    return one_or_many(pair_schema(n_sentences), "pairs", n_personas)
 
 
 @lru_cache(maxsize=None)
