@@ -14,6 +14,7 @@ import unicodedata
 EXTRACTIVE = {"number", "date", "name", "short_phrase", "list"}
 MAX_ANSWER_WORDS = {"list": 16}  # other types: 8 words; a longer answer is an explanation, not a checkable value
 DEFAULT_MAX_ANSWER_WORDS = 8
+MAX_LIST_ITEM_WORDS = 5
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "`": "'", "\u00b4": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
@@ -29,7 +30,10 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 _PASSAGE = re.compile(
     r"\b(?:the|this|that|above|given|provided|following)\s+(?:passage|text|article|material|excerpt|snippet|paragraph|document|context|reading)\b"
     r"|\baccording\s+to\s+(?:the\s+)?(?:passage|text|article|material|excerpt|author|document|source|context)\b"
-    r"|\b(?:mentioned|described|stated|discussed)\s+(?:above|earlier|here)\b",
+    r"|\b(?:mentioned|described|stated|discussed|shown)\s+(?:above|below|earlier|here)\b"
+    # material the reader of a standalone question never sees
+    r"|\bthe\s+(?:following|above|below)\b"
+    r"|\bthis\s+(?:question|code|snippet|example|page|post|table|figure|list|program|script|query)\b",
     re.IGNORECASE,
 )
 
@@ -138,8 +142,11 @@ def _exact_phrase_in(phrase: str, text: str) -> bool:
 
 
 def answer_is_short(answer: str, answer_type: str) -> bool:
-    """Short answers are what a rule-based reward can check; sentences are not."""
-    return len(answer.split()) <= MAX_ANSWER_WORDS.get(answer_type, DEFAULT_MAX_ANSWER_WORDS)
+    """Short answers are what a rule-based reward can check; sentences are not (nor lists
+    whose items are clauses)."""
+    if len(answer.split()) > MAX_ANSWER_WORDS.get(answer_type, DEFAULT_MAX_ANSWER_WORDS):
+        return False
+    return answer_type != "list" or all(len(item.split()) <= MAX_LIST_ITEM_WORDS for item in _list_items(answer))
 
 
 def refers_to_passage(question: str) -> bool:

@@ -47,8 +47,9 @@ SECRET_KEY = re.compile(r"(?:^|_)(?:key|token|secret|password|passwd|credentials
 
 
 # Settings a user gives whole: their endpoints replace the embedded default rather than
-# being merged into it (a merged `embedded:` key would start a server nobody asked for).
-REPLACED_WHOLE = {"endpoints"}
+# being merged into it (a merged `embedded:` key would start a server nobody asked for), and
+# a cluster executor must not inherit the local default `workers: 1` (one task at a time).
+REPLACED_WHOLE = {"endpoints", "executor"}
 
 
 def merge(base: dict, override: dict) -> dict:

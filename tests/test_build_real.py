@@ -21,6 +21,10 @@ import pytest
 import yaml
 
 from fault_proxy import FaultProxy
+from hub_standin import start
+from test_push import TOKEN, client_env, run
+
+from webscale_rl.eval.reward import answer_reward
 
 pytestmark = pytest.mark.slow
 
@@ -81,11 +85,39 @@ def test_both_call_plans_end_to_end(tmp_path, default_server, plan):
     assert all(v["calls"] > 0 and v["prompt_tokens"] > 0 for v in stats["llm"].values())
     rows = datasets.load_dataset(str(out), "default", split="train")
     assert RECORD_COLUMNS <= set(rows.column_names)
-    assert len(rows) == stats["pairs_kept"]
+    assert len(rows) == stats["pairs_kept"] > 0, "no pair kept: the default model should keep some on these documents"
     for row in rows:
         assert row["call_plan"] == plan and row["answer_type"]
         assert row["evidence"] and row["verdicts"]["answer_correct"] is True
     assert (out / "README.md").is_file() and (out / "build_config.yaml").is_file()
+    rewards_score_the_trl_view(out)
+    publish_and_load_back(tmp_path, out, f"acme/sample-{plan}", len(rows))
+
+
+def rewards_score_the_trl_view(out: Path) -> None:
+    """GRPO-style: the TRL reward function, given the trl config's columns as kwargs, pays a
+    boxed correct answer and not a wrong one."""
+    view = datasets.load_dataset(str(out), "trl", split="train")
+    right = [[{"role": "assistant", "content": f"Let me think. The answer is \\boxed{{{a}}}."}] for a in view["answer"]]
+    wrong = [[{"role": "assistant", "content": "The answer is \\boxed{Xylophone 987654321}."}] for _ in view["answer"]]
+    columns = {key: view[key] for key in view.column_names if key != "prompt"}
+    assert answer_reward(right, prompts=view["prompt"], **columns) == [1.0] * len(view)
+    assert answer_reward(wrong, prompts=view["prompt"], **columns) == [0.0] * len(view)
+
+
+def publish_and_load_back(tmp_path: Path, out: Path, repo: str, rows: int) -> None:
+    """The built folder, pushed with the real client to the Hub stand-in, loads at its tag."""
+    server = start(tmp_path / "hub", token=TOKEN)
+    try:
+        env = client_env(server.url, tmp_path / "home", TOKEN)
+        run([sys.executable, "-m", "webscale_rl.cli", "push", str(out), "--repo", repo, "--version", "1.0.0"], env, tmp_path)
+        script = ("import sys; from datasets import load_dataset; "
+                  "print(*[load_dataset(sys.argv[1], c, split='train', revision='v1.0.0').num_rows for c in ('default', 'verl', 'trl')])")
+        loaded = run([sys.executable, "-c", script, repo], client_env(server.url, tmp_path / "home2", TOKEN), tmp_path)
+        assert loaded.stdout.split()[-3:] == [str(rows)] * 3
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_sigkilled_build_resumes_without_resending_finished_calls(tmp_path, default_server):

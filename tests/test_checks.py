@@ -59,6 +59,9 @@ def test_a_question_must_not_contain_its_answer(question: str, answer: str, answ
     ("As mentioned above, how long is the glacier?", True),
     ("According to the WHO, how many people lack clean water?", False),
     ("In what year did surveyors first measure the Rhône glacier?", False),
+    ("Which of the following code triggers this question?", True),
+    ("What does this code print for an empty list?", True),
+    ("Which Python code prints the list in reverse order?", False),
 ])
 def test_questions_must_stand_on_their_own(question: str, refers: bool) -> None:
     assert refers_to_passage(question) is refers
@@ -74,3 +77,5 @@ def test_check_pair_names_every_failure_in_order() -> None:
                                     "question_leaks_answer", "question_refers_to_passage"]
     rambling = good | {"answer": "The surveyors started in 1874 and kept measuring every ten years", "answer_type": "expression"}
     assert check_pair(rambling, DOC) == ["answer_too_long"]
+    clauses = good | {"answer": "theodolites, chains that were pulled along the ice, photographs", "answer_type": "list"}
+    assert check_pair(clauses, DOC)[0] == "answer_too_long"

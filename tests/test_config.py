@@ -52,3 +52,8 @@ def test_config_hash_ignores_where_the_output_goes(tmp_path):
     a = load_config(None, {"output_dir": "a"})
     assert config_hash(a) == config_hash(load_config(None, {"output_dir": "b"}))
     assert config_hash(a) != config_hash(load_config(None, {"seed": 1}))
+
+
+def test_a_cluster_executor_does_not_inherit_local_workers(tmp_path):
+    cfg = load_config(write(tmp_path, {"executor": {"type": "slurm", "tasks": 8, "partition": "cpu"}}))
+    assert cfg["executor"] == {"type": "slurm", "tasks": 8, "partition": "cpu"}

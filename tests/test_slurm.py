@@ -1,0 +1,123 @@
+"""The build on a real Slurm cluster: the first command submits the document stages and the LLM
+stage as dependent job arrays and returns; once they finish, the same command skips every
+finished task and writes the dataset folder. The jobs reach the real llama.cpp server of the
+session over 127.0.0.1 (same node)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+from slurm_cluster import SlurmCluster, slurm_cluster  # noqa: F401 (fixture)
+
+from webscale_rl.builder.dedup import dropped_documents
+
+pytestmark = pytest.mark.slow
+
+JOB_PREFIX = "wsrl-"  # make_executor names every job wsrl-<stage folder>
+TASKS = 2
+
+
+def corpus() -> list[dict]:
+    """Six good documents and two planted junk ones the heuristics must drop."""
+    folder = resources.files("webscale_rl.builder").joinpath("sample_corpus")
+
+    def read(name: str) -> list[dict]:
+        return [json.loads(line) for line in folder.joinpath(name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    junk = read("junk.jsonl")
+    planted = [next(d for d in junk if d["meta"]["planted"] == kind) for kind in ("too_short", "boilerplate")]
+    return read("good_a.jsonl")[:6] + planted
+
+
+def write_config(tmp_path: Path, docs: list[dict], url: str, partition: str) -> Path:
+    source = tmp_path / "corpus"  # one file per task: datatrove gives each task whole files
+    source.mkdir()
+    for part in range(TASKS):
+        (source / f"part-{part}.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs[part::TASKS]), encoding="utf-8")
+    cfg = {
+        "output_dir": str(tmp_path / "out"),
+        "input": {"source": str(source)},
+        "endpoints": {"default": {"urls": [url], "model": "SmolLM2", "timeout": 120, "max_in_flight": 1}},
+        "records_per_chunk": 1,
+        "max_concurrent_documents": 1,
+        "executor": {"type": "slurm", "tasks": TASKS, "partition": partition, "time": "00:20:00",
+                     "cpus_per_task": 1, "mem_per_cpu_gb": 1,
+                     "venv_path": str(Path(sys.prefix) / "bin" / "activate")},
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return path
+
+
+def build(config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "webscale_rl.cli", "build", "--config", str(config)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def slurm_logs(work: Path) -> str:
+    """The tail of every job's log, for the failure message."""
+    return "".join(f"--- {p.relative_to(work)}\n{p.read_text(errors='replace')[-1500:]}\n"
+                   for p in sorted(work.rglob("slurm_logs/*.out")))
+
+
+def wait_for_llm_stage(cluster: SlurmCluster, work: Path, timeout: float) -> None:
+    """Until the LLM stage has a completion marker per task; fail early when the queue has no job
+    of ours left (a failed stage kills its dependants: kill_invalid_depend)."""
+    completions = work / "logs" / "llm" / "completions"
+    deadline = time.monotonic() + timeout
+    idle_since = None
+    while time.monotonic() < deadline:
+        if completions.is_dir() and len(list(completions.iterdir())) == TASKS:
+            return
+        if any(job["name"].startswith(JOB_PREFIX) for job in cluster.queue()):
+            idle_since = None
+        elif idle_since is None:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since > 10:  # markers are written just before a task's job ends
+            pytest.fail(f"the Slurm jobs left the queue before the LLM stage completed\n{slurm_logs(work)}")
+        time.sleep(1)
+    pytest.fail(f"the LLM stage did not complete in {timeout:.0f}s; queue: {cluster.queue()}\n{slurm_logs(work)}")
+
+
+@pytest.mark.timeout(900)  # the LLM wait alone may take 600 s on a busy machine
+def test_build_on_slurm_submits_then_resumes(tmp_path, tiny_server, slurm_cluster):  # noqa: F811
+    docs = corpus()
+    config = write_config(tmp_path, docs, tiny_server.url, slurm_cluster.partition)
+    out = tmp_path / "out"
+    work = out / ".work"
+    try:
+        first = build(config)
+        assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+        assert "Submitted" in first.stdout, first.stdout[-3000:]
+        ours = [job for job in slurm_cluster.queue() if job["name"].startswith(JOB_PREFIX)]
+        assert any(job["name"] == f"{JOB_PREFIX}llm" for job in ours), ours
+        assert not (out / "stats.json").exists()
+
+        wait_for_llm_stage(slurm_cluster, work, timeout=600)
+
+        second = build(config)
+        assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+        assert "Submitted" not in second.stdout
+    finally:
+        slurm_cluster.cancel(JOB_PREFIX)
+
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["documents_in"] == len(docs) == 8
+    assert stats["documents_in"] == sum(stats["document_drops"].values()) + stats["documents_with_pairs"]
+    dropped = dropped_documents(work)
+    for doc in docs[6:]:
+        assert doc["id"] in dropped and not dropped[doc["id"]].startswith("llm_"), (doc["id"], dropped)
+    heuristic_drops = sum(v for k, v in stats["document_drops"].items() if not k.startswith("llm_"))
+    assert heuristic_drops >= 2, stats["document_drops"]
+    assert stats["llm"]["screen"]["calls"] > 0, stats["llm"]
+    ranks = {p.name.split("_")[0] for p in (work / "llm" / "output").glob("*.jsonl")}
+    assert ranks == {f"{r:05d}" for r in range(TASKS)}, ranks  # both array tasks of the LLM stage did work
+    assert stats["llm"]["screen"]["calls"] >= len(docs) - heuristic_drops
