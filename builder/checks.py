@@ -149,6 +149,32 @@ def answer_is_short(answer: str, answer_type: str) -> bool:
     return answer_type != "list" or all(len(item.split()) <= MAX_LIST_ITEM_WORDS for item in _list_items(answer))
 
 
+_NUMBER_WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion", "half", "dozen"}
+_MATH = re.compile(r"[0-9=+*/^<>\u00b1\u00d7\u00f7\u221a\u03c0\u2211\u222b\u2264\u2265\\]|(?<![a-z])[a-z](?![a-z])", re.IGNORECASE)
+
+
+def answer_fits_type(answer: str, answer_type: str) -> bool:
+    """The answer has the shape its type promises, so the reward checks it the right way:
+    a number has digits (or number words), a date a year/day or month, yes_no is yes or no,
+    an expression has digits, operators or a variable."""
+    words = set(_words(answer))
+    if answer_type == "number":
+        return bool(_numbers(answer)) or bool(words & _NUMBER_WORDS)
+    if answer_type == "date":
+        return bool(_numbers(answer)) or bool(words & set(_MONTHS))
+    if answer_type == "yes_no":
+        return normalize(answer).strip(" .!") in {"yes", "no"}
+    if answer_type == "expression":
+        return _MATH.search(answer) is not None
+    return True
+
+
+def is_question(question: str) -> bool:
+    """A question ends with a question mark; titles and statements do not ask anything."""
+    return question.rstrip().endswith("?")
+
+
 def refers_to_passage(question: str) -> bool:
     """The question leans on a text the RL policy will never see ("according to the passage")."""
     return _PASSAGE.search(normalize(question)) is not None
@@ -157,6 +183,10 @@ def refers_to_passage(question: str) -> bool:
 def check_pair(pair: dict, document: str) -> list[str]:
     """Drop reasons of one pair, in order of severity; empty when it passes."""
     reasons = []
+    if not is_question(pair["question"]):
+        reasons.append("question_not_a_question")
+    if not answer_fits_type(pair["answer"], pair["answer_type"]):
+        reasons.append("answer_type_mismatch")
     if not evidence_in_document(pair["evidence"], document):
         reasons.append("evidence_not_in_document")
     if not answer_is_short(pair["answer"], pair["answer_type"]):

@@ -199,7 +199,7 @@ async def _check(document: str, call: _Caller, settings: Settings, pairs: list[d
         if isinstance(verdict, Exception):
             rejected.append(_error_reason("check", verdict))
             continue
-        decision = check.decide(verdict)
+        decision = check.decide(verdict, pair)
         if decision.keep:
             kept.append(pair | {"verdicts": decision.data})
         else:

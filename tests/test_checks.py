@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from webscale_rl.builder.checks import (answer_in_text, check_pair, evidence_in_document, leaks_answer,
+from webscale_rl.builder.checks import (answer_fits_type, answer_in_text, check_pair, evidence_in_document, leaks_answer,
                                         refers_to_passage)
 
 DOC = ("The Rhône glacier lost 1,240 metres of length between 1856 and 2019.\n"
@@ -79,3 +79,20 @@ def test_check_pair_names_every_failure_in_order() -> None:
     assert check_pair(rambling, DOC) == ["answer_too_long"]
     clauses = good | {"answer": "theodolites, chains that were pulled along the ice, photographs", "answer_type": "list"}
     assert check_pair(clauses, DOC)[0] == "answer_too_long"
+
+
+@pytest.mark.parametrize("answer, answer_type, fits", [
+    ("1,240", "number", True), ("twelve", "number", True), ("many", "number", False),
+    ("June 1874", "date", True), ("the spring", "date", False),
+    ("No.", "yes_no", True), ("No, it does not", "yes_no", False),
+    ("x^2 + 1", "expression", True), ("A = P(1 + r/n)^(nt)", "expression", True),
+    ("Prices rose to great heights", "expression", False), ("Zürich", "name", True),
+])
+def test_answers_have_the_shape_of_their_type(answer: str, answer_type: str, fits: bool) -> None:
+    assert answer_fits_type(answer, answer_type) is fits
+
+
+def test_titles_and_statements_are_not_questions() -> None:
+    base = {"answer": "1874", "answer_type": "date", "evidence": "starting on 3 June 1874"}
+    assert check_pair(base | {"question": "How to measure a glacier"}, DOC) == ["question_not_a_question"]
+    assert check_pair(base | {"question": "In what year did the Rhône glacier survey start? "}, DOC) == []

@@ -18,7 +18,7 @@ from webscale_rl.eval.report import quality_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 GSM8K_QUESTION = json.loads((FIXTURES / "gsm8k_like.jsonl").read_text().splitlines()[0])["question"]
-VERDICTS = {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "rationale": "supported"}
+VERDICTS = {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "reader_answer": "340"}
 
 
 def pair(question: str, answer: str, persona: str = "a baker") -> dict:

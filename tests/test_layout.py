@@ -47,7 +47,7 @@ def fake_records(n_docs: int, tag: str = "a", evil: bool = False, seed: int = 0)
                 "domain": domain, "persona": PERSONAS[(d + p) % len(PERSONAS)], "source_id": source_id,
                 "source_text": text,
                 "verdicts": {"context_sufficient": True, "answer_correct": True, "no_leakage": True,
-                             "rationale": "supported by the first sentence"},
+                             "reader_answer": "the first sentence says so"},
                 "models": MODELS, "prompt_version": "v3", "call_plan": "fused",
                 "contamination": [],
             })

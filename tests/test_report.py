@@ -18,7 +18,7 @@ def _record(i: int, question: str, answer: str, answer_type: str, evidence: str,
             contamination: list[str] | None = None, source: str = SOURCE) -> dict:
     return {"id": f"q{i}", "question": question, "answer": answer, "answer_type": answer_type, "evidence": evidence,
             "domain": domain, "persona": persona, "source_id": f"doc{i % 3}", "source_text": source,
-            "verdicts": {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "rationale": "ok"},
+            "verdicts": {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "reader_answer": "ok"},
             "models": {"filter": "m", "identify": "m", "generate": "m", "check": "m"},
             "prompt_version": "v", "call_plan": "fused", "contamination": contamination or []}
 

@@ -21,7 +21,7 @@ ROWS = [("What was the population of the town in 2010?", "12,000", "number"),
 def _records() -> list[dict]:
     return [{"id": f"r{i}", "question": q, "answer": a, "answer_type": t, "evidence": f"evidence {i}",
              "domain": "Other", "persona": "a student", "source_id": f"doc{i}", "source_text": f"text {i}",
-             "verdicts": {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "rationale": "ok"},
+             "verdicts": {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "reader_answer": "ok"},
              "models": {"filter": "m", "identify": "m", "generate": "m", "check": "m"},
              "prompt_version": "v", "call_plan": "fused"} for i, (q, a, t) in enumerate(ROWS)]
 

@@ -30,7 +30,8 @@ PAIR_OK = {"evidence": 2,  # "It spans 503 metres and carries eight traffic lane
 PAIR_OK2 = {"evidence": 3,  # "The chief engineer was Maria Lindqvist."
             "question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?",
             "answer": "Maria Lindqvist", "answer_type": "name"}
-GOOD = {"rationale": "fine", "context_sufficient": True, "answer_correct": True, "leaks_answer": False}
+GOOD = {"reader_answer": "503 metres", "context_sufficient": True, "answer_correct": True, "leaks_answer": False}
+GOOD2 = GOOD | {"reader_answer": "Maria Lindqvist"}
 
 
 def stage_of(payload: dict) -> str:
@@ -79,14 +80,14 @@ def screened(personas=("a civil engineering student",), **over) -> dict:
 
 def test_fused_keeps_checked_pairs_in_three_calls():
     fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}],
-                    check=[{"verdicts": [GOOD, GOOD]}])
+                    check=[{"verdicts": [GOOD, GOOD2]}])
     result = run(fake)
     assert result["status"] == "kept" and result["domain"] == "Technology & Engineering"
     assert [p["answer"] for p in result["pairs"]] == ["503", "Maria Lindqvist"]
     assert [p["evidence"] for p in result["pairs"]] == ["It spans 503 metres and carries eight traffic lanes.",
                                                          "The chief engineer was Maria Lindqvist."]
     assert [p["persona"] for p in result["pairs"]] == ["a student", "a commuter"]
-    assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "rationale": "fine"}
+    assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "reader_answer": "503 metres"}
     assert dict(fake.calls) == {"screen": 1, "generate": 1, "check": 1}
     assert result["usage"]["screen"] == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20}
     assert result["pairs_generated"] == 2 and result["pair_drops"] == {}
@@ -131,9 +132,11 @@ def test_fused_wrong_number_of_pairs_is_a_schema_violation():
     (GOOD | {"context_sufficient": False}, "check_context_insufficient"),
     (GOOD | {"answer_correct": False}, "check_answer_incorrect"),
     (GOOD | {"leaks_answer": True}, "check_leaks_answer"),
+    (GOOD | {"reader_answer": "611 metres"}, "check_reader_disagrees"),  # the reviewer read another answer
+    (GOOD | {"reader_answer": "not stated"}, "check_reader_disagrees"),
 ])
 def test_check_verdicts(verdict, reason):
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}], check=[{"verdicts": [verdict, GOOD]}])
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}], check=[{"verdicts": [verdict, GOOD2]}])
     result = run(fake)
     assert result["status"] == "kept" and len(result["pairs"]) == 1
     assert result["pair_drops"] == {reason: 1}
@@ -152,7 +155,7 @@ def test_all_pairs_rejected_drops_the_document():
     (PAIR_OK | {"question": "According to the passage, how long is the span in metres?"}, "question_refers_to_passage"),
 ])
 def test_deterministic_checks_drop_before_the_llm_check(pair, reason):
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [pair, PAIR_OK2]}], check=[GOOD])
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [pair, PAIR_OK2]}], check=[GOOD2])
     result = run(fake)
     assert result["pair_drops"] == {reason: 1}
     assert [p["answer"] for p in result["pairs"]] == ["Maria Lindqvist"]
@@ -172,7 +175,7 @@ def test_paper_plan_makes_two_plus_two_k_calls():
     fake = Scripted(
         filter=[{"topic": "a bridge", "missing_context": "no", "boilerplate": "no"}],
         identify=[{"topic": "a bridge", "domain": "Technology & Engineering", "personas": ["a student", "a commuter"]}],
-        generate=[PAIR_OK, PAIR_OK2], check=[GOOD, GOOD],
+        generate=[PAIR_OK, PAIR_OK2], check=[GOOD, GOOD2],
     )
     result = run(fake, call_plan="paper")
     assert dict(fake.calls) == {"filter": 1, "identify": 1, "generate": 2, "check": 2}  # 2 + 2k, k = 2
@@ -200,7 +203,7 @@ def test_paper_plan_counts_failures_per_pair():
 
 def test_same_document_and_seed_give_identical_payloads():
     def payloads(seed):
-        fake = Scripted(screen=[screened(["a student", "a commuter", "a historian"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2, PAIR_OK]}], check=[{"verdicts": [GOOD] * 3}])
+        fake = Scripted(screen=[screened(["a student", "a commuter", "a historian"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2, PAIR_OK]}], check=[{"verdicts": [GOOD, GOOD2, GOOD]}])
         run(fake, seed=seed)
         return fake.payloads
 

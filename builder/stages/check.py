@@ -1,30 +1,38 @@
-"""Stage 4, quality and leakage check: an LLM reads the material and a pair and says whether
-the question has enough context, whether the answer is right per the material, and whether
-the question gives the answer away. Only pairs passing all three are kept."""
+"""Stage 4, quality and leakage check: an LLM reads the material and a pair, answers the
+question itself, then says whether the question has enough context, whether the pair's answer
+is right per the material, and whether the question gives the answer away.
+
+The reviewer's own answer makes the verdict checkable: a pair is kept only when that answer
+agrees with the pair's (by the same verifier the RL reward uses), so a reviewer that nods
+everything through, as small models do, cannot pass a wrong answer or an unanswerable question."""
 
 from __future__ import annotations
 
 import json
 
+from webscale_rl.builder.checks import normalize
 from webscale_rl.builder.stages.common import StageResult, one_or_many
+from webscale_rl.eval.verify import verify
 
 SYSTEM = (
-    "You review question-answer pairs written from a document. For each pair decide:\n"
+    "You review question-answer pairs written from a document. For each pair:\n"
+    "reader_answer: first answer the question yourself, from the document only, in a few words "
+    "(\"not stated\" when the document does not say);\n"
     "context_sufficient: the question makes sense on its own, without seeing the document;\n"
-    "answer_correct: the document supports the answer exactly;\n"
+    "answer_correct: the document supports the pair's answer exactly;\n"
     "leaks_answer: the question states or strongly hints at its own answer.\n"
-    "Be strict: when unsure, answer_correct is false. Reply in JSON with a short rationale first."
+    "Be strict: when unsure, answer_correct is false. Reply in JSON."
 )
 
 VERDICT = {
     "type": "object",
     "properties": {
-        "rationale": {"type": "string", "maxLength": 240},
+        "reader_answer": {"type": "string", "maxLength": 80},
         "context_sufficient": {"type": "boolean"},
         "answer_correct": {"type": "boolean"},
         "leaks_answer": {"type": "boolean"},
     },
-    "required": ["rationale", "context_sufficient", "answer_correct", "leaks_answer"],
+    "required": ["reader_answer", "context_sufficient", "answer_correct", "leaks_answer"],
     "additionalProperties": False,
 }
 
@@ -46,17 +54,30 @@ def verdicts(reply: dict, n_pairs: int) -> list[dict]:
     return [reply] if n_pairs == 1 else list(reply["verdicts"])
 
 
-def decide(verdict: dict) -> StageResult:
+def answers_agree(reader_answer: str, answer: str, answer_type: str) -> bool:
+    """The verifier's equivalence, or for names/phrases/lists one answer containing the other
+    ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in a few words."""
+    if verify(reader_answer, answer, answer_type):
+        return True
+    if answer_type in ("name", "short_phrase", "list"):
+        a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
+        return bool(a and b) and (a in b or b in a)
+    return False
+
+
+def decide(verdict: dict, pair: dict) -> StageResult:
     record = {
         "context_sufficient": bool(verdict["context_sufficient"]),
         "answer_correct": bool(verdict["answer_correct"]),
         "no_leakage": not verdict["leaks_answer"],
-        "rationale": verdict["rationale"],
+        "reader_answer": verdict["reader_answer"],
     }
     if not record["context_sufficient"]:
         return StageResult(False, "check_context_insufficient", record)
     if not record["answer_correct"]:
         return StageResult(False, "check_answer_incorrect", record)
+    if not answers_agree(verdict["reader_answer"], pair["answer"], pair["answer_type"]):
+        return StageResult(False, "check_reader_disagrees", record)
     if not record["no_leakage"]:
         return StageResult(False, "check_leaks_answer", record)
     return StageResult(True, data=record)
