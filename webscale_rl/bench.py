@@ -25,7 +25,8 @@ def sample_documents(n: int) -> list[Document]:
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".jsonl")), key=lambda f: f.name)
     rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     good = [r for r in rows if not (r.get("meta") or {}).get("planted")]
-    return [Document(text=r["text"], id=str(r["id"])) for r in good[:n]]
+    step = max(len(good) // max(n, 1), 1)  # spread over both files and all domains, not the first few
+    return [Document(text=r["text"], id=str(r["id"])) for r in good[::step][:n]]
 
 
 async def _run_plan(client: LLMClient, docs: list[Document], plan: str) -> dict:
@@ -57,7 +58,7 @@ def _ratio(a: float, b: float) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="webscale-rl bench", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default", help="model preset for the call-plan benchmark (tiny drops every document at the filter)")
-    parser.add_argument("--docs", type=int, default=4, help="documents per call plan")
+    parser.add_argument("--docs", type=int, default=6, help="documents per call plan, spread over the sample corpus")
     parser.add_argument("--skip-plans", action="store_true")
     args = parser.parse_args(argv)
 
