@@ -32,16 +32,17 @@ RECORD_COLUMNS = {"id", "question", "answer", "answer_type", "evidence", "domain
                   "source_text", "verdicts", "models", "prompt_version", "call_plan"}
 
 
-# Documents on which the default model keeps at least one pair under both plans (a-017, the
-# Golden Gate Bridge); with fixed seeds llama.cpp on CPU repeats its replies.
-KEEPS_A_PAIR = "a-017"
+# Documents on which the default model keeps a pair: a-017 (Golden Gate Bridge) under the
+# fused plan, a-010 (tungsten) under the paper plan; with fixed seeds llama.cpp on CPU repeats
+# its replies, so each plan's test keeps at least one pair.
+KEEPS_A_PAIR = ("a-017", "a-010")
 
 
 def sample_docs(n: int, junk: int = 0) -> list[dict]:
     folder = resources.files("webscale_rl.builder").joinpath("sample_corpus")
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".jsonl")), key=lambda f: f.name)
     docs = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    good = sorted((d for d in docs if not d.get("meta", {}).get("planted")), key=lambda d: d["id"] != KEEPS_A_PAIR)
+    good = sorted((d for d in docs if not d.get("meta", {}).get("planted")), key=lambda d: d["id"] not in KEEPS_A_PAIR)
     bad = [d for d in docs if d.get("meta", {}).get("planted") in ("boilerplate", "too_short")]
     return good[:n] + bad[:junk]
 

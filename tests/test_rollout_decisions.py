@@ -30,7 +30,7 @@ PAIR_OK = {"evidence": 2,  # "It spans 503 metres and carries eight traffic lane
 PAIR_OK2 = {"evidence": 3,  # "The chief engineer was Maria Lindqvist."
             "question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?",
             "answer": "Maria Lindqvist", "answer_type": "name"}
-GOOD = {"reader_answer": "503 metres", "context_sufficient": True, "answer_correct": True, "leaks_answer": False}
+GOOD = {"reader_answer": "503 metres", "context_sufficient": True, "leaks_answer": False}
 GOOD2 = GOOD | {"reader_answer": "Maria Lindqvist"}
 
 
@@ -130,10 +130,9 @@ def test_fused_wrong_number_of_pairs_is_a_schema_violation():
 
 @pytest.mark.parametrize("verdict,reason", [
     (GOOD | {"context_sufficient": False}, "check_context_insufficient"),
-    (GOOD | {"answer_correct": False}, "check_answer_incorrect"),
     (GOOD | {"leaks_answer": True}, "check_leaks_answer"),
-    (GOOD | {"reader_answer": "611 metres"}, "check_reader_disagrees"),  # the reviewer read another answer
-    (GOOD | {"reader_answer": "not stated"}, "check_reader_disagrees"),
+    (GOOD | {"reader_answer": "611 metres"}, "check_answer_incorrect"),  # the blind reviewer read another answer
+    (GOOD | {"reader_answer": "not stated"}, "check_answer_incorrect"),
 ])
 def test_check_verdicts(verdict, reason):
     fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}], check=[{"verdicts": [verdict, GOOD2]}])
@@ -143,7 +142,7 @@ def test_check_verdicts(verdict, reason):
 
 
 def test_all_pairs_rejected_drops_the_document():
-    fake = Scripted(screen=[screened()], generate=[PAIR_OK], check=[GOOD | {"answer_correct": False}])
+    fake = Scripted(screen=[screened()], generate=[PAIR_OK], check=[GOOD | {"reader_answer": "611"}])
     result = run(fake)
     assert result["status"] == "dropped" and result["drop_reason"] == "no_pair_kept"
     assert result["pair_drops"] == {"check_answer_incorrect": 1}
@@ -159,8 +158,9 @@ def test_deterministic_checks_drop_before_the_llm_check(pair, reason):
     result = run(fake)
     assert result["pair_drops"] == {reason: 1}
     assert [p["answer"] for p in result["pairs"]] == ["Maria Lindqvist"]
-    assert "Pairs:\n1." in fake.payloads[-1]["messages"][1]["content"]  # only the survivor was sent
-    assert "503" not in fake.payloads[-1]["messages"][1]["content"].split("Pairs:")[1]
+    sent = fake.payloads[-1]["messages"][1]["content"].split("Questions:")[1]
+    assert sent.strip().startswith("1. Who was the chief engineer") and "2." not in sent  # only the survivor was sent
+    assert "Lindqvist" not in sent  # the reviewer answers blind
 
 
 def test_bug_in_a_stage_is_counted_not_raised():

@@ -1,10 +1,10 @@
-"""Stage 4, quality and leakage check: an LLM reads the material and a pair, answers the
-question itself, then says whether the question has enough context, whether the pair's answer
-is right per the material, and whether the question gives the answer away.
+"""Stage 4, quality and leakage check: an LLM reads the material and the questions, answers
+each question itself without seeing the pair's answer, and says whether the question has
+enough context and whether it gives its own answer away.
 
-The reviewer's own answer makes the verdict checkable: a pair is kept only when that answer
-agrees with the pair's (by the same verifier the RL reward uses), so a reviewer that nods
-everything through, as small models do, cannot pass a wrong answer or an unanswerable question."""
+The pair's answer is judged correct only when the reviewer's blind answer agrees with it, by
+the same verifier the RL reward uses. Shown the answer, small reviewers copy it and approve
+everything; answering blind, they cannot confirm a wrong answer or an unanswerable question."""
 
 from __future__ import annotations
 
@@ -15,13 +15,12 @@ from webscale_rl.builder.stages.common import StageResult, one_or_many
 from webscale_rl.eval.verify import verify
 
 SYSTEM = (
-    "You review question-answer pairs written from a document. For each pair:\n"
-    "reader_answer: first answer the question yourself, from the document only, in a few words "
+    "You review questions written from a document. For each question:\n"
+    "reader_answer: answer it yourself, from the document only, in a few words "
     "(\"not stated\" when the document does not say);\n"
     "context_sufficient: the question makes sense on its own, without seeing the document;\n"
-    "answer_correct: the document supports the pair's answer exactly;\n"
-    "leaks_answer: the question states or strongly hints at its own answer.\n"
-    "Be strict: when unsure, answer_correct is false. Reply in JSON."
+    "leaks_answer: the question itself states or strongly hints at its answer.\n"
+    "Reply in JSON."
 )
 
 VERDICT = {
@@ -29,10 +28,9 @@ VERDICT = {
     "properties": {
         "reader_answer": {"type": "string", "maxLength": 80},
         "context_sufficient": {"type": "boolean"},
-        "answer_correct": {"type": "boolean"},
         "leaks_answer": {"type": "boolean"},
     },
-    "required": ["reader_answer", "context_sufficient", "answer_correct", "leaks_answer"],
+    "required": ["reader_answer", "context_sufficient", "leaks_answer"],
     "additionalProperties": False,
 }
 
@@ -42,11 +40,9 @@ def schema(n_pairs: int) -> dict:
 
 
 def messages(document: str, pairs: list[dict]) -> list[dict]:
-    listed = "\n".join(
-        f"{i + 1}. {json.dumps({'question': p['question'], 'answer': p['answer']}, ensure_ascii=False)}" for i, p in enumerate(pairs)
-    )
-    what = "this pair" if len(pairs) == 1 else "each pair, in order"
-    user = f"Document:\n{document}\n\nPairs:\n{listed}\n\nReview {what}."
+    listed = "\n".join(f"{i + 1}. {p['question']}" for i, p in enumerate(pairs))
+    what = "this question" if len(pairs) == 1 else "each question, in order"
+    user = f"Document:\n{document}\n\nQuestions:\n{listed}\n\nReview {what}."
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -68,7 +64,7 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str) -> bool:
 def decide(verdict: dict, pair: dict) -> StageResult:
     record = {
         "context_sufficient": bool(verdict["context_sufficient"]),
-        "answer_correct": bool(verdict["answer_correct"]),
+        "answer_correct": answers_agree(verdict["reader_answer"], pair["answer"], pair["answer_type"]),
         "no_leakage": not verdict["leaks_answer"],
         "reader_answer": verdict["reader_answer"],
     }
@@ -76,8 +72,6 @@ def decide(verdict: dict, pair: dict) -> StageResult:
         return StageResult(False, "check_context_insufficient", record)
     if not record["answer_correct"]:
         return StageResult(False, "check_answer_incorrect", record)
-    if not answers_agree(verdict["reader_answer"], pair["answer"], pair["answer_type"]):
-        return StageResult(False, "check_reader_disagrees", record)
     if not record["no_leakage"]:
         return StageResult(False, "check_leaks_answer", record)
     return StageResult(True, data=record)
