@@ -223,3 +223,14 @@ def test_evidence_is_cited_by_sentence_number_and_must_exist():
         "Route 66 runs through U.S. towns.", "Dr. Reyes drove it."]
     fake = Scripted(screen=[screened()], generate=[PAIR_OK | {"evidence": 99}])
     assert run(fake)["drop_reason"] == "llm_generate_schema_violation"
+
+
+@pytest.mark.parametrize("reader, answer, answer_type, agree", [
+    ("quad-core ARM", "quad-core ARM, 1.7 GHz", "short_phrase", True),
+    ("503 metres", "503", "number", True),
+    ("not stated", "no", "yes_no", False),   # a blind "not stated" is no "no"
+    ("2", "2, 3 and 5", "list", False),       # one item of a list is not the list
+    ("3, 5, 2", "2, 3 and 5", "list", True),
+])
+def test_blind_answers_agree_only_when_they_say_the_same(reader, answer, answer_type, agree):
+    assert check.answers_agree(reader, answer, answer_type) is agree

@@ -50,12 +50,17 @@ def verdicts(reply: dict, n_pairs: int) -> list[dict]:
     return [reply] if n_pairs == 1 else list(reply["verdicts"])
 
 
+NOT_STATED = {"not stated", "not mentioned", "unknown", "n/a", "none"}
+
+
 def answers_agree(reader_answer: str, answer: str, answer_type: str) -> bool:
-    """The verifier's equivalence, or for names/phrases/lists one answer containing the other
+    """The verifier's equivalence, or for names and phrases one answer containing the other
     ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in a few words."""
+    if normalize(reader_answer).strip(" .") in NOT_STATED:  # "not stated" must never read as "no"
+        return False
     if verify(reader_answer, answer, answer_type):
         return True
-    if answer_type in ("name", "short_phrase", "list"):
+    if answer_type in ("name", "short_phrase"):
         a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
         return bool(a and b) and (a in b or b in a)
     return False
