@@ -220,6 +220,12 @@ def sample_corpus_dir() -> Path:
     return Path(str(importlib.resources.files("webscale_rl.builder") / "sample_corpus"))
 
 
+def sample_corpus_rows() -> list[dict]:
+    """Every row of the shipped sample corpus, files in name order (for tests and benchmarks)."""
+    return [json.loads(line) for path in sorted(sample_corpus_dir().glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def _format_of(path: str) -> str | None:
     lower = path.lower()
     if lower.endswith(JSONL_SUFFIXES):

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from importlib import resources
 from pathlib import Path
 
 import datasets
@@ -24,6 +23,7 @@ from fault_proxy import FaultProxy
 from hub_standin import start
 from test_push import TOKEN, client_env, run
 
+from webscale_rl.builder.inputs import sample_corpus_rows
 from webscale_rl.eval.reward import answer_reward
 
 pytestmark = pytest.mark.slow
@@ -39,9 +39,7 @@ KEEPS_A_PAIR = ("a-017", "a-010")
 
 
 def sample_docs(n: int, junk: int = 0) -> list[dict]:
-    folder = resources.files("webscale_rl.builder").joinpath("sample_corpus")
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".jsonl")), key=lambda f: f.name)
-    docs = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs = sample_corpus_rows()
     good = sorted((d for d in docs if not d.get("meta", {}).get("planted")), key=lambda d: d["id"] not in KEEPS_A_PAIR)
     bad = [d for d in docs if d.get("meta", {}).get("planted") in ("boilerplate", "too_short")]
     return good[:n] + bad[:junk]

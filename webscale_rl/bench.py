@@ -11,20 +11,17 @@ import argparse
 import asyncio
 import json
 import time
-from importlib import resources
 
 from datatrove.data import Document
 
+from webscale_rl.builder.inputs import sample_corpus_rows
 from webscale_rl.builder.rollout import Settings, rollout
 from webscale_rl.server import EmbeddedServer
 from webscale_rl.transport import Endpoint, LLMClient
 
 
 def sample_documents(n: int) -> list[Document]:
-    folder = resources.files("webscale_rl.builder").joinpath("sample_corpus")
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".jsonl")), key=lambda f: f.name)
-    rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    good = [r for r in rows if not (r.get("meta") or {}).get("planted")]
+    good = [r for r in sample_corpus_rows() if not (r.get("meta") or {}).get("planted")]
     step = max(len(good) // max(n, 1), 1)  # spread over both files and all domains, not the first few
     return [Document(text=r["text"], id=str(r["id"])) for r in good[::step][:n]]
 
