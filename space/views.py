@@ -1,0 +1,150 @@
+"""A run, as the page shows it: markdown panels, highlighted evidence and table rows.
+
+Pure functions of `engine.Run`, so they are tested without a browser. Everything the model
+wrote is escaped before it goes into markdown: a document (or a reply) that carries markup or
+instructions is shown as text, never rendered or obeyed."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from webscale_rl.space.engine import STAGE_TITLES, Run, plain
+
+KEPT_HEADERS = ["#", "question", "answer", "answer type", "persona", "evidence", "context sufficient",
+                "answer correct", "no leakage", "reviewer's blind answer"]
+DROPPED_HEADERS = ["#", "question", "answer", "answer type", "dropped because", "reason code", "reviewer's blind answer"]
+USAGE_HEADERS = ["stage", "calls", "prompt tokens", "completion tokens", "seconds"]
+PLANS = {"fused": "fused: filter + identify in one call, all questions in one call, all pairs checked in one call (3 calls)",
+         "paper": "paper: one call per stage and per persona, as in the paper (2 + 2k calls for k personas)"}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def esc(text: object) -> str:
+    """Model or visitor text made inert inside markdown."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _yes_no(value: object) -> str:
+    return {True: "yes", False: "no"}.get(value, "-")
+
+
+def status_md(run: Run) -> str:
+    """The live stage log while the rollout runs, then the outcome in one line."""
+    lines = [f"**Call plan:** {PLANS[run.call_plan]}", ""]
+    if run.prefilter_reason is None:
+        lines += ["| # | stage | status | s | tokens in / out |", "|---|---|---|---|---|"]
+        now = time.monotonic()
+        for i, call in enumerate(run.calls, 1):
+            seconds = call.seconds if call.seconds is not None else now - call.started
+            state = {"running": "running...", "done": "done", "failed": "failed"}[call.state]
+            tokens = f"{call.prompt_tokens} / {call.completion_tokens}" if call.state == "done" else ""
+            lines.append(f"| {i} | {STAGE_TITLES.get(call.stage, call.stage)} | {state} | {seconds:.1f} | {tokens} |")
+    lines += ["", outcome_md(run)]
+    return "\n".join(lines)
+
+
+def outcome_md(run: Run) -> str:
+    if not run.finished:
+        running = next((c.stage for c in reversed(run.calls) if c.state == "running"), None)
+        where = f"stage **{STAGE_TITLES.get(running, running)}**" if running else "the pre-filter"
+        return f"Running: {where}, {time.monotonic() - run.started:.0f} s so far."
+    if run.prefilter_reason:
+        return (f"**Dropped before any model call** by the build's heuristic pre-filter: "
+                f"{esc(plain(run.prefilter_reason))} (`{run.prefilter_reason}`).")
+    if run.problem:
+        return f"**Sorry:** {run.problem}"
+    result = run.result or {}
+    total = f"{time.monotonic() - run.started:.0f} s"
+    if run.records:
+        return f"**Done in {total}: {len(run.records)} QA pair(s) kept** of {result.get('pairs_generated', 0)} generated."
+    reason = result.get("drop_reason") or "no_pair_kept"
+    return f"**Done in {total}: no pair kept.** {esc(plain(reason))} (`{reason}`)."
+
+
+def filter_md(run: Run, early: dict) -> str:
+    """Stage 1, the LLM filter: its verdict, the reason, and the model's topic line (decided
+    by the stage's own `decide` on the reply the rollout got)."""
+    if "keep" not in early:
+        return "### 1. Filter\n" + ("not reached." if run.finished else "waiting for the model...")
+    verdict = "**kept** (informative and self-contained)" if early["keep"] else f"**dropped**: {esc(plain(early['reason']))}"
+    return f"### 1. Filter\n{verdict}\n\nThe model read it as: *{esc(early['rationale']) or '-'}*"
+
+
+def identity_md(run: Run, early: dict) -> str:
+    """Stage 2: the document's domain and the personas who would ask about it."""
+    result = run.result
+    domain = (result or {}).get("domain") or early.get("domain")
+    personas = (result or {}).get("personas") or early.get("personas") or []
+    if not domain:
+        return "### 2. Domain and personas\n" + ("not reached." if run.finished or early.get("keep") is False
+                                                 else "waiting for the model...")
+    who = "\n".join(f"- {esc(p)}" for p in personas) or "- (none)"
+    return f"### 2. Domain and personas\n**{esc(domain)}**\n\n{who}"
+
+
+def numbered_pairs(run: Run) -> tuple[list[tuple[str, dict]], list[tuple[str, dict, str]]]:
+    """(label, pair) of kept pairs and (label, pair, reason) of dropped ones, in display order."""
+    result = run.result or {}
+    kept = [(f"Q{i}", pair) for i, pair in enumerate(run.records, 1)]
+    dropped = [(pair, pair["reason"]) for pair in result.get("dropped_pairs", [])] + list(run.late_drops)
+    return kept, [(f"D{i}", pair, reason) for i, (pair, reason) in enumerate(dropped, 1)]
+
+
+def evidence_spans(run: Run) -> tuple[list[tuple[str, str | None]], dict[str, str]]:
+    """The document cut into (text, label) pieces, each pair's evidence sentence labelled with
+    the pair, and the colours of the labels (kept green, dropped red)."""
+    kept, dropped = numbered_pairs(run)
+    spans: dict[tuple[int, int], list[str]] = {}
+    for label, pair in [*kept, *((label, pair) for label, pair, _ in dropped)]:
+        evidence = (pair.get("evidence") or "").strip()
+        start = run.text.find(evidence) if evidence else -1
+        if start >= 0:
+            spans.setdefault((start, start + len(evidence)), []).append(label)
+    pieces, colours, at = [], {}, 0
+    for (start, end), labels in sorted(spans.items()):
+        if start < at:  # overlaps an earlier span: that one is shown
+            continue
+        label = ", ".join(labels) + (" kept" if labels[0].startswith("Q") else " dropped")
+        colours[label] = "#34d399" if labels[0].startswith("Q") else "#f87171"
+        pieces += [(run.text[at:start], None), (run.text[start:end], label)]
+        at = end
+    pieces.append((run.text[at:], None))
+    return [p for p in pieces if p[0]], colours
+
+
+def kept_rows(run: Run) -> list[list[str]]:
+    kept, _ = numbered_pairs(run)
+    rows = []
+    for label, pair in kept:
+        verdicts = pair.get("verdicts") or {}
+        rows.append([label, pair["question"], pair["answer"], pair["answer_type"], pair.get("persona", ""),
+                     pair["evidence"], _yes_no(verdicts.get("context_sufficient")),
+                     _yes_no(verdicts.get("answer_correct")), _yes_no(verdicts.get("no_leakage")),
+                     verdicts.get("reader_answer", "")])
+    return rows
+
+
+def dropped_rows(run: Run) -> list[list[str]]:
+    _, dropped = numbered_pairs(run)
+    return [[label, pair.get("question", "(no pair written)"), pair.get("answer", ""), pair.get("answer_type", ""),
+             plain(reason), reason, (pair.get("verdicts") or {}).get("reader_answer", "(not checked)")]
+            for label, pair, reason in dropped]
+
+
+def usage_rows(run: Run) -> list[list[object]]:
+    """Per stage: calls, tokens and seconds (the rollout's accounts once it has finished)."""
+    usage = (run.result or {}).get("usage")
+    if usage is None:
+        usage = {}
+        for call in run.calls:
+            tally = usage.setdefault(call.stage, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0})
+            tally["calls"] += 1
+            tally["prompt_tokens"] += call.prompt_tokens
+            tally["completion_tokens"] += call.completion_tokens
+            tally["seconds"] += call.seconds or 0.0
+    rows = [[STAGE_TITLES.get(stage, stage), t["calls"], t["prompt_tokens"], t["completion_tokens"], round(t["seconds"], 1)]
+            for stage, t in usage.items()]
+    if rows:
+        rows.append(["total", *(sum(r[i] for r in rows) for i in (1, 2, 3)), round(sum(r[4] for r in rows), 1)])
+    return rows
