@@ -1,0 +1,268 @@
+"""Shared by the Space tests: the app served on 127.0.0.1 against a real llama.cpp server,
+and Debian's chromium for Playwright (see shared/research/browser-tests.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Iterator
+
+from webscale_rl.server import free_port
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+
+
+def endpoint_env(url: str, model: str) -> dict[str, str]:
+    """The Space settings that point the app at one llama.cpp server."""
+    return {"WSRL_ENDPOINT_URLS": url, "WSRL_DIALECT": "llamacpp", "WSRL_MODEL": model, "WSRL_TIMEOUT": "120"}
+
+
+@contextlib.contextmanager
+def served_app(env: dict[str, str], **overrides) -> Iterator[str]:
+    """The Space's app, built from `env` as on a Space, served on a free port; yields its URL."""
+    from webscale_rl.builder.config import merge
+    from webscale_rl.space import app, engine
+
+    cfg = merge(engine.config_from_env(env), overrides)
+    backend = engine.open_backend(cfg)
+    demo = app.build_demo(backend)
+    port = free_port()
+    try:
+        app.launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True, share=False)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        demo.close()
+        backend.close()
+
+
+# ---- the app's logic, with scripted model replies ----------------------------------------------
+# A scripted fake stands in for the model only to reach each display branch on purpose; the
+# browser tests (test_space_browser.py) and the parity test run the real server.
+
+import asyncio
+import json
+import re
+import subprocess
+import sys
+import time
+import tomllib
+import types
+import urllib.request
+
+import pyarrow as pa
+import pytest
+import yaml
+from test_rollout_decisions import Scripted
+
+from webscale_rl.builder.config import load_config
+from webscale_rl.builder.inputs import content_id, sample_corpus_rows
+from webscale_rl.dataset_card.layout import DEFAULT_SCHEMA
+from webscale_rl.space import engine, views
+from webscale_rl.transport import TransportError
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = {str(r["id"]): r for r in sample_corpus_rows()}
+BRIDGE = ROWS["a-017"]["text"]
+TOWER = {"evidence": 15, "question": "How high above the water does each tower of the Golden Gate Bridge rise, in meters?",
+         "answer": "227", "answer_type": "number"}
+START = {"evidence": 7, "question": "On what date did construction of the Golden Gate Bridge begin?",
+         "answer": "January 5, 1933", "answer_type": "date"}
+TRAFFIC = {"evidence": 19, "question": "According to the passage, how many vehicles cross the bridge on a typical day?",
+           "answer": "110,000", "answer_type": "number"}  # points at a text the reader never sees: a deterministic drop
+AGREES = {"reader_answer": "227 meters", "context_sufficient": True, "leaks_answer": False}
+DISAGREES = AGREES | {"reader_answer": "May 27, 1937"}
+PERSONAS = ["a civil engineering student", "a tourist", "a historian"]
+
+
+def screened(**over) -> dict:
+    return {"topic": "the Golden Gate Bridge", "domain": "Technology & Engineering", "personas": PERSONAS,
+            "missing_context": "no", "boilerplate": "no"} | over
+
+
+def fake_backend(fake) -> engine.Backend:
+    cfg = load_config(None, {"endpoints": {"default": {"urls": ["http://127.0.0.1:9/v1"]}}})
+    return engine.Backend(cfg=cfg, client=types.SimpleNamespace(generate=fake), models={s: "scripted" for s in
+                                                                                      ("filter", "identify", "generate", "check")})
+
+
+def run_scripted(fake, text: str = BRIDGE, plan: str = "fused") -> engine.Run:
+    return asyncio.run(engine.run_document(engine.new_run(text, plan), fake_backend(fake)))
+
+
+def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
+    if plan == "fused":
+        fake = Scripted(screen=[screened()], generate=[{"pairs": [TOWER, START, TRAFFIC]}],
+                        check=[{"verdicts": [AGREES, DISAGREES]}])
+    else:
+        fake = Scripted(filter=[{"topic": "the bridge", "missing_context": "no", "boilerplate": "no"}],
+                        identify=[{"topic": "the bridge", "domain": "Technology & Engineering", "personas": PERSONAS}],
+                        generate=[TOWER, START, TRAFFIC], check=[AGREES, DISAGREES])
+    return run_scripted(fake, plan=plan), fake
+
+
+@pytest.mark.parametrize("plan", ["fused", "paper"])
+def test_each_call_is_named_as_the_rollout_accounts_it(plan):
+    run, fake = kept_run(plan)
+    names = [c.stage for c in run.calls]
+    assert names == {"fused": ["screen", "generate", "check"],
+                     "paper": ["filter", "identify", "generate", "generate", "generate", "check", "check"]}[plan]
+    assert {s: names.count(s) for s in names} == {s: u["calls"] for s, u in run.result["usage"].items()}
+    assert all(c.state == "done" and c.seconds is not None and c.prompt_tokens == 100 for c in run.calls)
+    assert views.usage_rows(run)[-1][:4] == ["total", len(names), 100 * len(names), 20 * len(names)]
+
+
+@pytest.mark.parametrize("plan", ["fused", "paper"])
+def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
+    run, _ = kept_run(plan)
+    assert run.finished and run.problem is None and run.prefilter_reason is None
+    early = run.early_screen(3)
+    assert early == {"keep": True, "reason": "", "rationale": run.result["filter_rationale"],
+                     "domain": run.result["domain"], "personas": run.result["personas"]}
+    assert "**kept**" in views.filter_md(run, early) and "a tourist" in views.identity_md(run, early)
+    kept = views.kept_rows(run)
+    assert [r[:4] for r in kept] == [["Q1", TOWER["question"], "227", "number"]]
+    assert kept[0][5] == "Each tower rises 227 meters above the water." and kept[0][6:] == ["yes", "yes", "yes", "227 meters"]
+    dropped = {r[5]: r for r in views.dropped_rows(run)}
+    assert set(dropped) == {"question_refers_to_passage", "check_answer_incorrect"}
+    assert dropped["check_answer_incorrect"][4].startswith("the reviewer, answering from the document without seeing")
+    assert dropped["check_answer_incorrect"][6] == "May 27, 1937" and dropped["question_refers_to_passage"][6] == "(not checked)"
+    spans, colours = views.evidence_spans(run)
+    assert "".join(text for text, _ in spans) == BRIDGE
+    labelled = {label: text for text, label in spans if label}
+    assert labelled["Q1 kept"] == "Each tower rises 227 meters above the water."
+    assert set(labelled) == {"Q1 kept", "D1 dropped", "D2 dropped"} and colours["Q1 kept"] != colours["D1 dropped"]
+    assert "1 QA pair(s) kept** of 3 generated" in views.status_md(run)
+
+
+def test_records_are_the_builds_default_schema(tmp_path):
+    run, _ = kept_run()
+    assert [r["question"] for r in run.records] == [TOWER["question"]]
+    record = run.records[0]
+    assert record["source_id"] == "a-017" and record["source_text"] == BRIDGE and record["call_plan"] == "fused"
+    assert record["models"] == {s: "scripted" for s in ("filter", "identify", "generate", "check")}
+    pa.Table.from_pylist(run.records, schema=DEFAULT_SCHEMA)  # every column, of the right type
+    assert set(record) == set(DEFAULT_SCHEMA.names)
+    path = engine.write_jsonl(run.records, run.doc_id, "fused")
+    assert [json.loads(line) for line in path.read_text().splitlines()] == run.records
+    assert engine.write_jsonl([], run.doc_id, "fused") is None
+
+
+def test_near_duplicate_questions_are_dropped_as_in_a_build():
+    twin = TOWER | {"question": "How high above the water does each tower of the Golden Gate Bridge rise in meters?"}
+    fake = Scripted(screen=[screened(personas=PERSONAS[:2])], generate=[{"pairs": [TOWER, twin]}],
+                    check=[{"verdicts": [AGREES, AGREES]}])
+    run = run_scripted(fake)
+    assert len(run.result["pairs"]) == 2 and len(run.records) == 1
+    assert [(r[0], r[5]) for r in views.dropped_rows(run)] == [("D1", "near_duplicate_question")]
+
+
+def test_filter_drop_shows_the_verdict_and_stops():
+    run = run_scripted(Scripted(screen=[screened(boilerplate="yes")]))
+    early = run.early_screen(3)
+    assert early["keep"] is False and early["reason"] == run.result["drop_reason"] == "llm_filter_not_informative"
+    assert "**dropped**: the LLM filter judged the document mostly boilerplate" in views.filter_md(run, early)
+    assert views.identity_md(run, early).endswith("not reached.")
+    assert run.records == [] and views.kept_rows(run) == []
+
+
+def test_prefilter_drop_makes_no_model_call():
+    fake = Scripted()
+    run = run_scripted(fake, text=ROWS["junk-009"]["text"])
+    assert run.prefilter_reason == "too_few_tokens" and run.result is None and fake.payloads == []
+    assert "Dropped before any model call" in views.status_md(run)
+
+
+@pytest.mark.parametrize("error", [TransportError("connection", "endpoint default (http://10.0.0.7:8080/v1): connection failed"),
+                                   TransportError("http_503", "endpoint default (http://10.0.0.7:8080/v1): HTTP 503", 503),
+                                   TransportError("timeout", "no reply within 120s")])
+def test_a_failing_endpoint_gets_a_friendly_message(error):
+    run = run_scripted(Scripted(screen=[error]))
+    status = views.status_md(run)
+    assert run.problem and "not answering right now" in status and "try again" in status
+    assert "10.0.0.7" not in status and "Traceback" not in status
+
+
+def test_a_slow_model_gets_a_friendly_message():
+    async def slow(payload):
+        await asyncio.sleep(30)
+
+    backend = fake_backend(slow)
+    backend.deadline = 0.5
+    run = asyncio.run(engine.run_document(engine.new_run(BRIDGE, "fused"), backend))
+    assert "took longer than 0.5 s" in run.problem and "try again" in run.problem
+
+
+def test_an_unusable_reply_is_a_verdict_not_an_outage():
+    run = run_scripted(Scripted(screen=[("not json", "stop")]))
+    assert run.problem is None and run.result["drop_reason"] == "llm_screen_invalid_json"
+    assert "could not be used" in views.status_md(run)
+
+
+def test_model_text_is_shown_as_text():
+    hostile = "<img src=x onerror=alert(1)> **loud** [click](javascript:alert(2)) `code` # title | cell"
+    out = views.esc(hostile)
+    assert not re.search(r"(?<!\\)[<>*\[\]()`#|]", out)
+    run = run_scripted(Scripted(screen=[screened(topic=hostile, boilerplate="yes")]))
+    assert views.esc(hostile) in views.filter_md(run, run.early_screen(3))
+
+
+def test_input_cap_and_empty_input():
+    from webscale_rl.space.app import input_problem
+
+    assert input_problem("x" * engine.MAX_CHARS) is None
+    message = input_problem("x" * (engine.MAX_CHARS + 1))
+    assert "12,001 characters" in message and "at most 12,000" in message
+    assert "Paste a document" in input_problem("   \n")
+
+
+def test_document_ids_are_the_builds():
+    assert engine.document_id(BRIDGE) == "a-017"
+    assert engine.document_id(BRIDGE + " ") == content_id(BRIDGE + " ")
+
+
+def test_endpoints_come_from_the_environment_only():
+    secret = "sk-" + "5" * 24
+    cfg = engine.config_from_env({"WSRL_ENDPOINT_URLS": "http://tgi-1:8080/v1, http://tgi-2:8080/v1", "WSRL_DIALECT": "tgi",
+                                  "WSRL_MODEL": "m", "WSRL_API_KEY": secret})
+    assert cfg["endpoints"] == {"default": {"urls": ["http://tgi-1:8080/v1", "http://tgi-2:8080/v1"], "dialect": "tgi",
+                                            "timeout": 120.0, "model": "m", "api_key_env": "WSRL_API_KEY"}}
+    assert secret not in json.dumps(cfg)
+    provider = engine.config_from_env({"WSRL_PROVIDER": "together", "WSRL_MODEL": "Qwen/Qwen2.5-7B-Instruct"})
+    assert provider["endpoints"]["default"]["api_key_env"] == "HF_TOKEN" and provider["endpoints"]["default"]["dialect"] == "openai"
+    assert engine.config_from_env({})["endpoints"] == {"default": {"embedded": "default"}}
+    assert engine.config_from_env({"WSRL_EMBEDDED": "tiny"})["endpoints"] == {"default": {"embedded": "tiny"}}
+    with pytest.raises(SystemExit, match="WSRL_MODEL"):
+        engine.config_from_env({"WSRL_PROVIDER": "together"})
+    assert engine.settings_for(cfg, "paper").call_plan == "paper" and engine.settings_for(cfg, "fused").seed == cfg["seed"]
+
+
+# ---- the Space's files -------------------------------------------------------------------------
+
+def space_header() -> dict:
+    text = (ROOT / "space" / "README.md").read_text(encoding="utf-8")
+    return yaml.safe_load(re.match(r"^---\n(.*?)\n---\n", text, re.S).group(1))
+
+
+def test_space_readme_header_matches_the_tested_gradio():
+    import gradio
+
+    header = space_header()
+    assert header["sdk"] == "gradio" and header["app_file"] == "app.py"
+    assert header["sdk_version"] == gradio.__version__
+    assert "mcp-server" in header["tags"]
+
+
+def test_space_requirements_are_the_projects_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["space"]) \
+        | set(project["optional-dependencies"]["server"])
+    lines = (ROOT / "space" / "requirements.txt").read_text().splitlines()
+    assert {line for line in lines if line and not line.startswith("#")} == wanted
+    assert f"gradio[mcp]=={space_header()['sdk_version']}" in wanted
