@@ -1,7 +1,7 @@
 """A small local stand-in of the Hugging Face Hub HTTP API, for round-trip tests.
 
 The real `huggingface_hub` and `datasets` clients talk to it through `HF_ENDPOINT`. It keeps
-dataset repos as chains of commits (each commit is a full snapshot: path -> blob), branches
+dataset and Space repos as chains of commits (each commit is a full snapshot: path -> blob), branches
 and tags in `ROOT/state.json`, blob bytes in `ROOT/blobs/<sha256>` and one line per request
 in `ROOT/requests.log`. Every upload is answered `uploadMode: "regular"`, so file bytes travel
 base64 inside the commit and neither LFS nor xet storage is needed.
@@ -33,7 +33,13 @@ import yaml
 
 GITATTRIBUTES = b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"
 _API = re.compile(r"^/api/(models|datasets|spaces)/([^/]+)/([^/]+)(?:/([^/]+)(?:/([^/]+)(?:/(.*))?)?)?$")
-_RESOLVE = re.compile(r"^/datasets/([^/]+)/([^/]+)/resolve/([^/]+)/(.+)$")
+_RESOLVE = re.compile(r"^/(datasets|spaces)/([^/]+)/([^/]+)/resolve/([^/]+)/(.+)$")
+
+
+def repo_key(kind: str, repo_id: str) -> str:
+    """Where a repo lives in the state: datasets under their id, Spaces under spaces/<id>
+    (a dataset and a Space may share a name)."""
+    return f"spaces/{repo_id}" if kind in ("space", "spaces") else repo_id
 
 
 def git_blob_oid(data: bytes) -> str:
@@ -191,14 +197,14 @@ class Handler(BaseHTTPRequestHandler):
                 else self._error(401, "Invalid credentials", None)
         match = _RESOLVE.match(path)
         if match and self.command in {"GET", "HEAD"}:
-            org, name, rev, file_path = match.groups()
-            return self._resolve(f"{org}/{name}", unquote(rev), unquote(file_path))
+            kind, org, name, rev, file_path = match.groups()
+            return self._resolve(repo_key(kind, f"{org}/{name}"), unquote(rev), unquote(file_path))
         match = _API.match(path)
         if match:
             kind, org, name, action, rev, rest = match.groups()
-            if kind != "datasets":
-                return self._error(404, "only dataset repos exist here", "RepoNotFound")
-            repo_id = f"{org}/{name}"
+            if kind not in ("datasets", "spaces"):
+                return self._error(404, "only dataset and Space repos exist here", "RepoNotFound")
+            repo_id = repo_key(kind, f"{org}/{name}")
             rev = unquote(rev) if rev else None
             rest = unquote(rest) if rest else ""
             if action is None and self.command == "GET":
@@ -246,21 +252,27 @@ class Handler(BaseHTTPRequestHandler):
     def _create_repo(self, payload: dict) -> None:
         if not self._authorized():
             return self._error(401, "You must be authenticated to create a repo", None)
-        if payload.get("type") != "dataset":
-            return self._error(400, "the stand-in only hosts datasets", None)
-        repo_id = f"{payload.get('organization') or 'standin-user'}/{payload['name']}"
-        url = f"http://{self.headers.get('Host')}/datasets/{repo_id}"
+        kind = payload.get("type")
+        if kind not in ("dataset", "space"):
+            return self._error(400, "the stand-in only hosts datasets and Spaces", None)
+        if kind == "space" and not payload.get("sdk"):
+            return self._error(400, "a Space needs an sdk (gradio, docker or static)", None)
+        name = f"{payload.get('organization') or 'standin-user'}/{payload['name']}"
+        repo_id = repo_key(kind, name)
+        url = f"http://{self.headers.get('Host')}/{kind}s/{name}"
         state = self.server.state
         with state.lock:
             if repo_id in state.repos:
                 return self._send(409, {"error": "You already created this dataset repo", "url": url})
             repo = {"private": payload.get("visibility") == "private" or bool(payload.get("private")),
                     "commits": {}, "branches": {}, "tags": {}}
+            if kind == "space":
+                repo["sdk"] = payload["sdk"]
             files = {".gitattributes": state.put_blob(GITATTRIBUTES)}
             repo["branches"]["main"] = state.new_commit(repo, None, files, "initial commit")
             state.repos[repo_id] = repo
             state.save()
-        self._send(200, {"url": url, "name": repo_id})
+        self._send(200, {"url": url, "name": name})
 
     def _validate_yaml(self, payload: dict) -> None:
         """Parse the README front matter as the Hub does and report structural errors."""
@@ -329,7 +341,8 @@ class Handler(BaseHTTPRequestHandler):
             repo["branches"][rev] = sha
             state.save()
         host = self.headers.get("Host")
-        self._send(200, {"commitOid": sha, "commitUrl": f"http://{host}/datasets/{repo_id}/commit/{sha}",
+        web = repo_id if repo_id.startswith("spaces/") else f"datasets/{repo_id}"
+        self._send(200, {"commitOid": sha, "commitUrl": f"http://{host}/{web}/commit/{sha}",
                          "success": True})
 
     def _tag(self, repo_id: str, rev: str) -> None:
@@ -357,9 +370,13 @@ class Handler(BaseHTTPRequestHandler):
         repo, sha = found
         files = repo["commits"][sha]["files"]
         siblings = [{"rfilename": p, "size": e["size"], "blobId": e["oid"]} for p, e in sorted(files.items())]
-        self._send(200, {"id": repo_id, "_id": repo_id, "sha": sha, "private": repo["private"],
-                         "lastModified": repo["commits"][sha]["date"], "tags": [], "disabled": False,
-                         "gated": False, "siblings": siblings})
+        name = repo_id.removeprefix("spaces/")
+        info = {"id": name, "_id": name, "sha": sha, "private": repo["private"],
+                "lastModified": repo["commits"][sha]["date"], "tags": [], "disabled": False,
+                "gated": False, "siblings": siblings}
+        if "sdk" in repo:
+            info["sdk"] = repo["sdk"]
+        self._send(200, info)
 
     def _refs(self, repo_id: str) -> None:
         repo = self._repo(repo_id)

@@ -17,7 +17,8 @@ COMMANDS = {
     "report": ("webscale_rl.eval.report:main", "quality report of a built dataset folder"),
     "card": ("webscale_rl.dataset_card.card:main", "(re)generate the dataset card of a built folder"),
     "push": ("webscale_rl.dataset_card.push:main", "push a built folder to the Hub as a tagged version"),
-    "demo": ("webscale_rl.space.app:main", "launch the Gradio demo"),
+    "demo": ("webscale_rl.space.app:main", "launch the Gradio demo (endpoint from WSRL_* variables, else embedded)"),
+    "push-space": ("webscale_rl.space.publish:main", "create or update the demo as a Hugging Face Space"),
     "bench": ("webscale_rl.bench:main", "benchmarks, printed as side-by-side ratios"),
 }
 
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in {"-h", "--help"} or argv[0] not in COMMANDS:
         print("usage: webscale-rl <command> [options]\n\ncommands:")
         for name, (_, help_text) in COMMANDS.items():
-            print(f"  {name:<8} {help_text}")
+            print(f"  {name:<10} {help_text}")
         return 0 if not argv or argv[0] in {"-h", "--help"} else 2
     target, _ = COMMANDS[argv[0]]
     module, function = target.split(":")
