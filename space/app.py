@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import time
@@ -104,7 +105,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
             task.cancel()  # the visitor left: stop calling the model for them
         yield view(run, max_personas=max_personas)
 
-    async def document_to_qa_pairs(document: str, call_plan: str = "fused") -> dict[str, Any]:
+    async def document_to_qa_pairs(document: str, call_plan: str = "fused") -> str:
         """Turn a text document into short-answer, verifiable question-answer pairs for RL training
         (the Webscale-RL method, arXiv 2510.06499), with the same pipeline that builds the dataset:
         a heuristic pre-filter, an LLM filter, domain and personas, one question per persona with its
@@ -114,7 +115,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
             document: the text to turn into QA pairs (plain text, at most 12,000 characters).
             call_plan: "fused" (3 model calls) or "paper" (one call per stage and persona); both decide alike.
         Returns:
-            A dict: `status` ("kept" or "dropped"), `drop_reason` and `why` (plain words) when no pair
+            A JSON object: `status` ("kept" or "dropped"), `drop_reason` and `why` (plain words) when no pair
             was kept, `pairs` (the kept pairs as records of the dataset's `default` schema: question,
             answer, answer_type, evidence, domain, persona, verdicts...), and `dropped_pairs`
             (question, answer and the reason each was dropped).
@@ -129,10 +130,11 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
             raise gr.Error(run.problem)
         reason = run.prefilter_reason or ("" if run.records else (run.result or {}).get("drop_reason", ""))
         _, dropped = views.numbered_pairs(run)
-        return {"status": "kept" if run.records else "dropped", "drop_reason": reason,
-                "why": engine.plain(reason) if reason else "", "pairs": run.records,
-                "dropped_pairs": [{"question": p.get("question", ""), "answer": p.get("answer", ""),
-                                   "reason": r, "why": engine.plain(r)} for _, p, r in dropped]}
+        return json.dumps({"status": "kept" if run.records else "dropped", "drop_reason": reason,
+                           "why": engine.plain(reason) if reason else "", "pairs": run.records,
+                           "dropped_pairs": [{"question": p.get("question", ""), "answer": p.get("answer", ""),
+                                              "reason": r, "why": engine.plain(r)} for _, p, r in dropped]},
+                          ensure_ascii=False)
 
     with gr.Blocks(title="Webscale-RL: document to verifiable QA pairs") as demo:
         gr.Markdown(INTRO)

@@ -266,3 +266,86 @@ def test_space_requirements_are_the_projects_pins():
     lines = (ROOT / "space" / "requirements.txt").read_text().splitlines()
     assert {line for line in lines if line and not line.startswith("#")} == wanted
     assert f"gradio[mcp]=={space_header()['sdk_version']}" in wanted
+
+
+# ---- the served app, against the real tiny model -----------------------------------------------
+
+async def mcp_session(url: str, *calls: tuple[str, dict]) -> tuple[list, list]:
+    """List the MCP tools and make the given tool calls, as an MCP client does."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with streamable_http_client(f"{url}/gradio_api/mcp/") as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            tools = (await session.list_tools()).tools
+            results = [await session.call_tool(name, arguments) for name, arguments in calls]
+    return tools, results
+
+
+def test_the_mcp_tool_turns_a_document_into_pairs(tiny_server):
+    """One tool, described by its docstring; called over MCP it runs the real pipeline."""
+    with served_app(endpoint_env(tiny_server.url, "SmolLM2-135M-Instruct")) as url:
+        schema = json.loads(urllib.request.urlopen(f"{url}/gradio_api/mcp/schema").read())
+        tools, (short, bridge, too_long) = asyncio.run(mcp_session(
+            url, ("document_to_qa_pairs", {"document": ROWS["junk-009"]["text"]}),
+            ("document_to_qa_pairs", {"document": BRIDGE, "call_plan": "fused"}),
+            ("document_to_qa_pairs", {"document": "x " * 7000})))
+    assert [t["name"] for t in schema] == ["document_to_qa_pairs"] == [t.name for t in tools]
+    assert "verifiable question-answer pairs" in tools[0].description and "2510.06499" in tools[0].description
+    assert set(tools[0].inputSchema["properties"]) == {"document", "call_plan"}
+    short = json.loads(short.content[0].text)
+    assert short == {"status": "dropped", "drop_reason": "too_few_tokens", "why": "too few tokens", "pairs": [],
+                     "dropped_pairs": []}
+    bridge = json.loads(bridge.content[0].text)
+    assert bridge["status"] in {"kept", "dropped"} and bridge["why"] == (engine.plain(bridge["drop_reason"]) if bridge["drop_reason"] else "")
+    assert all(set(p) == set(DEFAULT_SCHEMA.names) and p["source_id"] == "a-017" for p in bridge["pairs"])
+    assert too_long.isError and "at most 12,000" in too_long.content[0].text
+
+
+def test_the_queue_limits_concurrency(tiny_server, monkeypatch):
+    """A burst waits in a bounded queue; the page and the MCP tool share one concurrency limit."""
+    from webscale_rl.space import app
+
+    launched = {}
+    monkeypatch.setattr("gradio.Blocks.launch", lambda demo, **kw: launched.update(demo=demo, **kw))
+    backend = engine.open_backend(engine.config_from_env(endpoint_env(tiny_server.url, "smol")))
+    try:
+        app.launch(app.build_demo(backend), concurrency=2, queue_size=16)
+    finally:
+        backend.close()
+    demo = launched["demo"]
+    assert demo._queue.max_size == 16 and launched["mcp_server"] is True and launched["show_error"] is False
+    named = {fn.api_name: fn for fn in demo.fns.values() if fn.api_name in ("make_pairs", "document_to_qa_pairs")}
+    assert {fn.concurrency_id for fn in named.values()} == {"model"}
+    assert {fn.concurrency_limit for fn in named.values()} <= {2, "default"}
+    assert demo._queue.default_concurrency_limit == 2
+
+
+def test_webscale_rl_demo_starts_the_embedded_server(tmp_path):
+    """No endpoint in the environment: `webscale-rl demo` starts llama.cpp itself, serves the
+    page, and takes the server down with it."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WSRL_")} | {"GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "-m", "webscale_rl.cli", "demo", "--preset", "tiny", "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                time.sleep(1)
+        else:
+            pytest.fail("the demo did not serve its page in 180 s")
+        children = subprocess.run(["ps", "--ppid", str(proc.pid), "-o", "pid=,comm="], capture_output=True, text=True).stdout
+        assert "llama-server" in children and "Webscale-RL" in page
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=60)
+    server_pid = int(children.split()[0])
+    time.sleep(1)
+    assert not Path(f"/proc/{server_pid}").exists() or "zombie" in Path(f"/proc/{server_pid}/status").read_text()
+    assert "SmolLM2" in output
