@@ -72,9 +72,12 @@ def view(run: engine.Run | None, message: str = "", max_personas: int = 3) -> tu
             views.usage_rows(run), gr.update(value=str(path) if path else None, visible=path is not None))
 
 
-def input_problem(text: str) -> str | None:
+def input_problem(text: str, call_plan: str = "fused") -> str | None:
+    """What is wrong with a visitor's input, in words for them; None if nothing."""
     if not text or not text.strip():
         return "Paste a document (or click an example) first."
+    if call_plan not in views.PLANS:
+        return f"The call plan must be one of: {', '.join(views.PLANS)}."
     return engine.too_long(text)
 
 
@@ -83,7 +86,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
     max_personas = backend.cfg["max_personas"]
 
     async def make_pairs(text: str, call_plan: str) -> AsyncIterator[tuple]:
-        problem = input_problem(text)
+        problem = input_problem(text, call_plan)
         if problem:
             yield view(None, f"**{problem}**")
             return
@@ -120,11 +123,9 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
             answer, answer_type, evidence, domain, persona, verdicts...), and `dropped_pairs`
             (question, answer and the reason each was dropped).
         """
-        problem = input_problem(document)
+        problem = input_problem(document, call_plan)
         if problem:
             raise gr.Error(problem)
-        if call_plan not in views.PLANS:
-            raise gr.Error(f"call_plan must be one of {sorted(views.PLANS)}")
         run = await engine.run_document(engine.new_run(document, call_plan), backend)
         if run.problem:
             raise gr.Error(run.problem)

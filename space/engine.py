@@ -61,7 +61,7 @@ def endpoint_from_env(env: Mapping[str, str]) -> dict:
             raise SystemExit("WSRL_PROVIDER needs WSRL_MODEL (the model the provider serves)")
         return {"provider": env["WSRL_PROVIDER"], "model": env["WSRL_MODEL"], "dialect": "openai",
                 "api_key_env": "HF_TOKEN", "timeout": timeout}
-    return {"embedded": env.get("WSRL_EMBEDDED") or "default"}
+    return {"embedded": env.get("WSRL_EMBEDDED") or "default", "timeout": timeout}
 
 
 def config_from_env(env: Mapping[str, str] | None = None) -> dict:
@@ -270,7 +270,7 @@ async def run_document(run: Run, backend: Backend, changed: Callable[[], None] =
         try:
             run.result = await asyncio.wait_for(rollout(doc, generate, settings), timeout=backend.deadline)
         except asyncio.TimeoutError:
-            run.problem = (f"The model took longer than {backend.deadline:.0f} s on this document. "
+            run.problem = (f"The model took longer than {backend.deadline:g} s on this document. "
                            "It may be busy with other visitors: please try again in a minute.")
         if run.result is not None:
             reason = run.result["drop_reason"]

@@ -220,6 +220,7 @@ def test_input_cap_and_empty_input():
     message = input_problem("x" * (engine.MAX_CHARS + 1))
     assert "12,001 characters" in message and "at most 12,000" in message
     assert "Paste a document" in input_problem("   \n")
+    assert "fused, paper" in input_problem(BRIDGE, "everything")
 
 
 def test_document_ids_are_the_builds():
@@ -236,8 +237,9 @@ def test_endpoints_come_from_the_environment_only():
     assert secret not in json.dumps(cfg)
     provider = engine.config_from_env({"WSRL_PROVIDER": "together", "WSRL_MODEL": "Qwen/Qwen2.5-7B-Instruct"})
     assert provider["endpoints"]["default"]["api_key_env"] == "HF_TOKEN" and provider["endpoints"]["default"]["dialect"] == "openai"
-    assert engine.config_from_env({})["endpoints"] == {"default": {"embedded": "default"}}
-    assert engine.config_from_env({"WSRL_EMBEDDED": "tiny"})["endpoints"] == {"default": {"embedded": "tiny"}}
+    assert engine.config_from_env({})["endpoints"] == {"default": {"embedded": "default", "timeout": 120.0}}
+    assert engine.config_from_env({"WSRL_EMBEDDED": "tiny", "WSRL_TIMEOUT": "30"})["endpoints"] == \
+        {"default": {"embedded": "tiny", "timeout": 30.0}}
     with pytest.raises(SystemExit, match="WSRL_MODEL"):
         engine.config_from_env({"WSRL_PROVIDER": "together"})
     assert engine.settings_for(cfg, "paper").call_plan == "paper" and engine.settings_for(cfg, "fused").seed == cfg["seed"]
