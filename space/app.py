@@ -160,14 +160,13 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
         evidence = gr.HighlightedText(label="3. Each pair's evidence, highlighted in the document", elem_id="evidence",
                                       show_legend=True, combine_adjacent=False)
         kept = gr.Dataframe(headers=views.KEPT_HEADERS, label="4. Kept QA pairs, with the check's verdicts",
-                            elem_id="kept", interactive=False, wrap=True)
+                            elem_id="kept", interactive=False, wrap=True, column_widths=views.KEPT_WIDTHS)
+        download = gr.DownloadButton("Download kept pairs (JSONL, default schema)", visible=False,
+                                     elem_id="download")
         dropped = gr.Dataframe(headers=views.DROPPED_HEADERS, label="Dropped pairs, and why", elem_id="dropped",
                                interactive=False, wrap=True)
-        with gr.Row():
-            usage = gr.Dataframe(headers=views.USAGE_HEADERS, label="Latency and tokens per stage", elem_id="usage",
-                                 interactive=False)
-            download = gr.DownloadButton("Download kept pairs (JSONL, default schema)", visible=False,
-                                         elem_id="download")
+        usage = gr.Dataframe(headers=views.USAGE_HEADERS, label="Latency and tokens per stage", elem_id="usage",
+                             interactive=False)
         outputs = [status, filter_box, identity_box, evidence, kept, dropped, usage, download]
         run_button.click(make_pairs, inputs=[document, call_plan], outputs=outputs, api_name="make_pairs",
                          api_visibility="undocumented", concurrency_id="model", show_progress="minimal")

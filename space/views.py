@@ -11,8 +11,10 @@ import time
 
 from webscale_rl.space.engine import STAGE_TITLES, Run, plain
 
-KEPT_HEADERS = ["#", "question", "answer", "answer type", "persona", "evidence", "context sufficient",
-                "answer correct", "no leakage", "reviewer's blind answer"]
+# A kept pair's evidence is highlighted in the document, so the table leaves room for the verdicts.
+KEPT_HEADERS = ["#", "question", "answer", "answer type", "persona", "context sufficient", "answer correct",
+                "no leakage", "reviewer's blind answer"]
+KEPT_WIDTHS = ["4%", "33%", "13%", "8%", "14%", "7%", "7%", "6%", "8%"]
 DROPPED_HEADERS = ["#", "question", "answer", "answer type", "dropped because", "reason code", "reviewer's blind answer"]
 USAGE_HEADERS = ["stage", "calls", "prompt tokens", "completion tokens", "seconds"]
 PLANS = {"fused": "fused: filter + identify in one call, all questions in one call, all pairs checked in one call (3 calls)",
@@ -119,7 +121,7 @@ def kept_rows(run: Run) -> list[list[str]]:
     for label, pair in kept:
         verdicts = pair.get("verdicts") or {}
         rows.append([label, pair["question"], pair["answer"], pair["answer_type"], pair.get("persona", ""),
-                     pair["evidence"], _yes_no(verdicts.get("context_sufficient")),
+                     _yes_no(verdicts.get("context_sufficient")),
                      _yes_no(verdicts.get("answer_correct")), _yes_no(verdicts.get("no_leakage")),
                      verdicts.get("reader_answer", "")])
     return rows

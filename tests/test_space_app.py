@@ -1,14 +1,35 @@
-"""Shared by the Space tests: the app served on 127.0.0.1 against a real llama.cpp server,
-and Debian's chromium for Playwright (see shared/research/browser-tests.md)."""
+"""The Space's app: its display logic (scripted model replies), its files, and the served app
+on the real tiny model (the MCP tool, the queue, `webscale-rl demo`). Also what the other Space
+tests share: the app served on 127.0.0.1 against a real llama.cpp server, and Debian's chromium
+for Playwright (see shared/research/browser-tests.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
+import re
+import subprocess
+import sys
+import time
+import tomllib
+import types
+import urllib.request
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
+import pytest
+import yaml
+from test_rollout_decisions import Scripted
+
+from webscale_rl.builder.config import load_config
+from webscale_rl.builder.inputs import content_id, sample_corpus_rows
+from webscale_rl.dataset_card.layout import DEFAULT_SCHEMA
 from webscale_rl.server import free_port
+from webscale_rl.space import app, engine, views
+from webscale_rl.transport import TransportError
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -25,13 +46,9 @@ def endpoint_env(url: str, model: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def served_app(env: dict[str, str], **overrides) -> Iterator[str]:
+def served_app(env: dict[str, str]) -> Iterator[str]:
     """The Space's app, built from `env` as on a Space, served on a free port; yields its URL."""
-    from webscale_rl.builder.config import merge
-    from webscale_rl.space import app, engine
-
-    cfg = merge(engine.config_from_env(env), overrides)
-    backend = engine.open_backend(cfg)
+    backend = engine.open_backend(engine.config_from_env(env))
     demo = app.build_demo(backend)
     port = free_port()
     try:
@@ -46,26 +63,6 @@ def served_app(env: dict[str, str], **overrides) -> Iterator[str]:
 # A scripted fake stands in for the model only to reach each display branch on purpose; the
 # browser tests (test_space_browser.py) and the parity test run the real server.
 
-import asyncio
-import json
-import re
-import subprocess
-import sys
-import time
-import tomllib
-import types
-import urllib.request
-
-import pyarrow as pa
-import pytest
-import yaml
-from test_rollout_decisions import Scripted
-
-from webscale_rl.builder.config import load_config
-from webscale_rl.builder.inputs import content_id, sample_corpus_rows
-from webscale_rl.dataset_card.layout import DEFAULT_SCHEMA
-from webscale_rl.space import engine, views
-from webscale_rl.transport import TransportError
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {str(r["id"]): r for r in sample_corpus_rows()}
@@ -128,7 +125,8 @@ def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
     assert "**kept**" in views.filter_md(run, early) and "a tourist" in views.identity_md(run, early)
     kept = views.kept_rows(run)
     assert [r[:4] for r in kept] == [["Q1", TOWER["question"], "227", "number"]]
-    assert kept[0][5] == "Each tower rises 227 meters above the water." and kept[0][6:] == ["yes", "yes", "yes", "227 meters"]
+    assert kept[0][4:] == ["a civil engineering student", "yes", "yes", "yes", "227 meters"]
+    assert len(kept[0]) == len(views.KEPT_HEADERS) == len(views.KEPT_WIDTHS)
     dropped = {r[5]: r for r in views.dropped_rows(run)}
     assert set(dropped) == {"question_refers_to_passage", "check_answer_incorrect"}
     assert dropped["check_answer_incorrect"][4].startswith("the reviewer, answering from the document without seeing")
@@ -214,13 +212,11 @@ def test_model_text_is_shown_as_text():
 
 
 def test_input_cap_and_empty_input():
-    from webscale_rl.space.app import input_problem
-
-    assert input_problem("x" * engine.MAX_CHARS) is None
-    message = input_problem("x" * (engine.MAX_CHARS + 1))
+    assert app.input_problem("x" * engine.MAX_CHARS) is None
+    message = app.input_problem("x" * (engine.MAX_CHARS + 1))
     assert "12,001 characters" in message and "at most 12,000" in message
-    assert "Paste a document" in input_problem("   \n")
-    assert "fused, paper" in input_problem(BRIDGE, "everything")
+    assert "Paste a document" in app.input_problem("   \n")
+    assert "fused, paper" in app.input_problem(BRIDGE, "everything")
 
 
 def test_document_ids_are_the_builds():
@@ -307,8 +303,6 @@ def test_the_mcp_tool_turns_a_document_into_pairs(tiny_server):
 
 def test_the_queue_limits_concurrency(tiny_server, monkeypatch):
     """A burst waits in a bounded queue; the page and the MCP tool share one concurrency limit."""
-    from webscale_rl.space import app
-
     launched = {}
     monkeypatch.setattr("gradio.Blocks.launch", lambda demo, **kw: launched.update(demo=demo, **kw))
     backend = engine.open_backend(engine.config_from_env(endpoint_env(tiny_server.url, "smol")))
