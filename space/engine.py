@@ -251,7 +251,7 @@ def records_of(run: Run, result: dict, backend: Backend) -> tuple[list[dict], li
     drops: Counter = Counter()
     kept = drop_across_dataset(copy.deepcopy(records), cfg, drops)
     kept_ids = {r["id"] for r in kept}
-    reason = ", ".join(sorted(drops)) or "dropped_across_dataset"
+    reason = ", ".join(sorted(drops))
     return kept, [(r, reason) for r in records if r["id"] not in kept_ids]
 
 
