@@ -149,15 +149,26 @@ def unavailable(reason: str) -> bool:
     return reason.startswith("llm_") and (reason.endswith(UNAVAILABLE_KINDS) or "_http_" in reason)
 
 
-def stage_of(payload: dict, max_personas: int) -> str:
-    """Which stage sent a payload, told by the stage's JSON schema (the build's own objects)."""
+def stage_of(payload: dict, max_personas: int, earlier: list[str]) -> str:
+    """Which stage sent a payload, for the live log: told by the stage's JSON schema (the build's
+    own objects); a call after a check call is part of the check. `name_calls` settles it."""
     schema = payload.get("schema")
     for name, module in (("screen", screen), ("filter", filter_stage), ("identify", identify)):
         if schema == module.SCHEMA:
             return name
-    if any(schema == check.schema(n) for n in range(1, max_personas + 1)):
+    if "check" in earlier or any(schema == check.schema(n) for n in range(1, max_personas + 1)):
         return "check"
     return "generate"
+
+
+def name_calls(calls: list[Call], usage: dict[str, dict]) -> None:
+    """Name each answered call by the account the rollout charged it to: stages run one after
+    another, so the accounts, in order, cover the answered calls in order."""
+    names = [account for account, tally in usage.items() for _ in range(tally["calls"])]
+    answered = [call for call in calls if call.state == "done"]
+    if len(names) == len(answered):
+        for call, name in zip(answered, names):
+            call.stage = name
 
 
 @dataclass
@@ -219,7 +230,7 @@ class Recorder:
         self.changed = changed
 
     async def __call__(self, payload: dict) -> Any:
-        call = Call(stage_of(payload, self.max_personas), time.monotonic())
+        call = Call(stage_of(payload, self.max_personas, [c.stage for c in self.run.calls]), time.monotonic())
         self.run.calls.append(call)
         self._changed()
         try:
@@ -273,6 +284,7 @@ async def run_document(run: Run, backend: Backend, changed: Callable[[], None] =
             run.problem = (f"The model took longer than {backend.deadline:g} s on this document. "
                            "It may be busy with other visitors: please try again in a minute.")
         if run.result is not None:
+            name_calls(run.calls, run.result["usage"])
             reason = run.result["drop_reason"]
             if unavailable(reason):
                 run.problem = ("The model endpoint is not answering right now, so nothing was decided about "

@@ -115,6 +115,20 @@ def test_each_call_is_named_as_the_rollout_accounts_it(plan):
     assert views.usage_rows(run)[-1][:4] == ["total", len(names), 100 * len(names), 20 * len(names)]
 
 
+def test_finished_calls_take_the_rollouts_account_names():
+    """Whatever stage a new kind of call belongs to, the finished log names it as the rollout's
+    usage does; a failed call, which the rollout does not charge, keeps its live name."""
+    calls = [engine.Call(stage, 0.0, 1.0, state=state) for stage, state in
+             [("filter", "done"), ("identify", "done"), ("generate", "done"), ("generate", "failed"),
+              ("check", "done"), ("check", "done")]]
+    usage = {"filter": {"calls": 1}, "identify": {"calls": 1}, "generate": {"calls": 1},
+             "check": {"calls": 1}, "check_evidence": {"calls": 1}}
+    engine.name_calls(calls, usage)
+    assert [c.stage for c in calls] == ["filter", "identify", "generate", "generate", "check", "check_evidence"]
+    engine.name_calls(calls, {"filter": {"calls": 2}})  # accounts that do not cover the calls change nothing
+    assert calls[0].stage == "filter" and calls[-1].stage == "check_evidence"
+
+
 @pytest.mark.parametrize("plan", ["fused", "paper"])
 def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
     run, _ = kept_run(plan)
