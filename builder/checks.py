@@ -38,6 +38,21 @@ _PASSAGE = re.compile(
 )
 
 
+# After . ! ? (and a closing quote or bracket), before a capital or digit; not after "U.S."
+# "Dr." "Mr." "St." or an initial such as "J.".
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))(?<![A-Z]\.[A-Z]\.)(?<!\b[A-Z]\.)(?<!Mr\.)(?<!Ms\.)(?<!Dr\.)(?<!St\.)(?<!No\.)(?<!vs\.)"
+    r"\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def sentences(document: str) -> list[str]:
+    """The document cut into lines, and lines into sentences: the units evidence is quoted in."""
+    out = []
+    for line in document.splitlines():
+        out += [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
+    return out
+
+
 def normalize(text: str) -> str:
     """Unicode-fold, straighten quotes and dashes, lowercase, collapse whitespace."""
     text = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES).casefold()
@@ -120,6 +135,98 @@ def answer_in_text(answer: str, text: str, answer_type: str) -> bool:
     return _phrase_in(answer, text)
 
 
+# Words that say nothing about what a question is about.
+_FUNCTION_WORDS = set("""
+a an the of in on at to for from by with about into over under after before during between through
+and or but if than then so as that this these those it its it's is are was were be been being am
+do does did done doing have has had can could will would shall should may might must
+what which who whom whose when where why how many much long far old often
+i me my we our you your he she they them their his her there here not no yes
+one some any each every all more most other such same own very just also only
+""".split())
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to 5 letters: 'calibrating' and 'calibrate' meet, 'a' and 'the' do not."""
+    return {w[:5] for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 2}
+
+
+def locate_evidence(question: str, answer: str, answer_type: str, document: str) -> str:
+    """The sentence of the document that states the answer: among the sentences the answer can
+    be read off, the one sharing most words with the question ("" when none holds the answer).
+    Code finds it, not the model: small models cite a sentence next to the right one."""
+    asked = _stems(question) - _stems(answer)
+    best, best_score = "", -1
+    for sentence in sentences(document):
+        if answer_type in EXTRACTIVE and not answer_in_text(answer, sentence, answer_type):
+            continue
+        score = len(asked & _stems(sentence))
+        if score > best_score:
+            best, best_score = sentence, score
+    if answer_type not in EXTRACTIVE and best_score < 1:
+        return ""  # a yes/no or expression answer needs a sentence about the question
+    return best
+
+
+def question_grounded(question: str, document: str, min_share: float = 0.5) -> bool:
+    """Most of what the question talks about is in the document: a question copied from a
+    demonstration or made up ("the CPython recursion limit" asked of a text about C) is not."""
+    asked = _stems(question)
+    return not asked or len(asked & _stems(document)) / len(asked) >= min_share
+
+
+# Words of a title or topic that name no particular subject.
+_GENERIC = set("""
+guide guides how introduction intro basics overview review reviews question questions answer answers
+frequently asked faq faqs tips things know need explained explain simple short step steps home page
+week lecture notes part chapter lesson course beginner beginners new first best
+""".split())
+
+
+def _proper_names(text: str, skip_first: bool = True) -> set[str]:
+    """Capitalised words, lowercased ("Pine", "Hollow"); a question's first word ("What") is
+    capitalised by grammar, so it is skipped there."""
+    words = [w.strip("?,.;:'\"()") for w in text.split()[1 if skip_first else 0:]]
+    return {w.lower() for w in words if w[:1].isupper() and w.lower() not in _FUNCTION_WORDS}
+
+
+def question_specific(question: str, subject: str) -> bool:
+    """The question names what it asks about. When the subject has a proper name ("Pine Hollow
+    Campground", "Harbor City"), the question carries a proper name too; otherwise it shares a
+    distinctive word with the subject ("arithmetic sequences") or carries a number; two shared
+    words of the subject ("tulip mania") name it in any case. "What is the
+    name of the campsite?" and "Who voted against the grant program?" name nothing a reader
+    without the document could look up."""
+    shared = _stems(question) & (_stems(subject) - {w[:5] for w in _GENERIC})
+    if _proper_names(question) or len(shared) >= 2:  # "When did the tulip mania start?"
+        return True
+    if _proper_names(subject, skip_first=False):
+        return False
+    return bool(shared) or bool(_NUMBER.search(question))
+
+
+_YES_NO_OPENERS = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b", re.IGNORECASE)
+
+
+def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
+    """The answer is of the kind the question asks for: a count for "how many", a person for
+    "who", a time for "when", yes or no for a question that opens with "is/does/can..."."""
+    # the asking clause may follow a persona's preamble ("I'm pouring a slab. Is it fine to ...?"),
+    # but "0.999... equal to 1" goes on the same sentence
+    q = normalize(re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip())[-1])
+    if re.search(r"\bhow (?:many|much)\b", q):
+        return answer_type in ("number", "expression") or bool(_numbers(answer))
+    if re.match(r"^who\b", q):
+        return answer_type in ("name", "list", "short_phrase") and not re.fullmatch(r"[\d\s.,%-]+", answer)
+    if re.match(r"^(?:when|what year|in what year|which year|in which year|on what date|what date)\b", q):
+        return answer_type in ("date", "number")
+    if _YES_NO_OPENERS.match(q) and not re.search(r"\bor\b", q):
+        return answer_type == "yes_no"
+    if answer_type == "yes_no":
+        return bool(_YES_NO_OPENERS.match(q))
+    return True
+
+
 def leaks_answer(question: str, answer: str, answer_type: str) -> bool:
     """The question already contains the answer, so a model could copy it without reading."""
     if answer_type == "yes_no":
@@ -180,21 +287,28 @@ def refers_to_passage(question: str) -> bool:
     return _PASSAGE.search(normalize(question)) is not None
 
 
-def check_pair(pair: dict, document: str) -> list[str]:
-    """Drop reasons of one pair, in order of severity; empty when it passes."""
+def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
+    """Drop reasons of one pair, in order of severity; empty when it passes. `subject` is what
+    the document is about (the screen's topic), which a standalone question must name."""
     reasons = []
     if not is_question(pair["question"]):
         reasons.append("question_not_a_question")
     if not answer_fits_type(pair["answer"], pair["answer_type"]):
         reasons.append("answer_type_mismatch")
-    if not evidence_in_document(pair["evidence"], document):
-        reasons.append("evidence_not_in_document")
     if not answer_is_short(pair["answer"], pair["answer_type"]):
         reasons.append("answer_too_long")
     if not answer_in_text(pair["answer"], document, pair["answer_type"]):
         reasons.append("answer_not_in_document")
+    if not evidence_in_document(pair["evidence"], document):
+        reasons.append("evidence_not_in_document")
+    if not answer_fits_question(pair["question"], pair["answer"], pair["answer_type"]):
+        reasons.append("answer_does_not_fit_question")
+    if not question_grounded(pair["question"], document):
+        reasons.append("question_not_grounded")
     if leaks_answer(pair["question"], pair["answer"], pair["answer_type"]):
         reasons.append("question_leaks_answer")
     if refers_to_passage(pair["question"]):
         reasons.append("question_refers_to_passage")
+    if not question_specific(pair["question"], subject or document.split("\n", 1)[0]):
+        reasons.append("question_not_specific")
     return reasons

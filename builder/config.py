@@ -31,7 +31,9 @@ DEFAULTS: dict[str, Any] = {
         "generate": {"temperature": 0.7, "max_tokens": 350},
         "check": {"temperature": 0.0, "max_tokens": 200},
     },
-    "embedded_server": {"ctx_size": 8192, "parallel": 1},
+    # 4 slots: llama.cpp gives each request the slot whose cached prompt it shares most, so each
+    # stage keeps its instructions and examples cached across documents.
+    "embedded_server": {"ctx_size": 8192, "parallel": 4},
     "executor": {"type": "local", "tasks": 1, "workers": 1},
     "max_concurrent_documents": 2,
     "records_per_chunk": 8,

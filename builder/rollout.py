@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -80,9 +81,11 @@ class _Caller:
             max_tokens=self.settings.max_tokens[stage], temperature=self.settings.temperature[stage],
             seed=stable_seed(self.doc_id, self.settings.seed, account, salt),
         )
+        started = time.monotonic()
         result = await self.generate(payload)
-        tally = self.usage.setdefault(account, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+        tally = self.usage.setdefault(account, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0})
         tally["calls"] += 1
+        tally["seconds"] = round(tally["seconds"] + time.monotonic() - started, 3)
         for key, value in usage_of(result).items():
             tally[key] += value
         return parse_json(result.text, schema, result.finish_reason)
@@ -110,25 +113,27 @@ async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Set
     settings = settings if isinstance(settings, Settings) else Settings(**(settings or {}))
     call = _Caller(str(doc.id), generate, settings)
     result: dict[str, Any] = {"status": "dropped", "drop_reason": "", "domain": None, "personas": [],
-                              "pairs": [], "pairs_generated": 0, "pair_drops": {}, "filter_rationale": ""}
+                              "pairs": [], "pairs_generated": 0, "pair_drops": {}, "dropped_pairs": [],
+                              "filter_rationale": ""}
     try:
         screened = await _screen(doc.text, call, settings)
         result["filter_rationale"] = screened.data.get("rationale", "")
         if not screened.keep:
             raise _Dropped(screened.reason)
         result["domain"], result["personas"] = screened.data["domain"], screened.data["personas"]
-        pairs, failures = await _generate(doc, call, settings, result["domain"], result["personas"])
+        subject = result["filter_rationale"]  # the topic the screen named, e.g. "Pine Hollow Campground"
+        pairs, failures = await _generate(doc, call, settings, result["domain"], subject, result["personas"])
         result["pairs_generated"] = len(pairs) + len(failures)
-        _count(result["pair_drops"], failures)
+        _drop(result, failures)
         survivors = []
         for pair in pairs:
-            failed = checks.check_pair(pair, doc.text)
+            failed = checks.check_pair(pair, doc.text, subject)
             if failed:
-                _count(result["pair_drops"], [failed[0]])
+                _drop(result, [(pair, failed[0])])
             else:
                 survivors.append(pair)
         kept, rejected = await _check(doc.text, call, settings, survivors) if survivors else ([], [])
-        _count(result["pair_drops"], rejected)
+        _drop(result, rejected)
         result["pairs"] = kept
         if kept:
             result["status"] = "kept"
@@ -144,9 +149,12 @@ async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Set
     return result
 
 
-def _count(tally: dict[str, int], reasons: list[str]) -> None:
-    for reason in reasons:
-        tally[reason] = tally.get(reason, 0) + 1
+def _drop(result: dict, dropped: list[tuple[dict, str]]) -> None:
+    """Count each dropped pair under its reason and keep it, reason attached, for inspection
+    (the Space shows them; the funnel only counts them)."""
+    for pair, reason in dropped:
+        result["pair_drops"][reason] = result["pair_drops"].get(reason, 0) + 1
+        result["dropped_pairs"].append(pair | {"reason": reason})
 
 
 async def _screen(document: str, call: _Caller, settings: Settings) -> StageResult:
@@ -161,47 +169,59 @@ async def _screen(document: str, call: _Caller, settings: Settings) -> StageResu
     return classified
 
 
-async def _generate(doc, call: _Caller, settings: Settings, domain: str, personas: list[str]) -> tuple[list[dict], list[str]]:
-    """Pairs and per-pair failure reasons. Fused: one call (a failure drops the document);
+async def _generate(doc, call: _Caller, settings: Settings, domain: str, subject: str, personas: list[str]) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """Pairs and (persona, reason) of the personas that got none. Fused: one call (a failure drops the document);
     paper: one call per persona (a failure loses only that persona's pair)."""
     k = settings.demos_per_prompt
-    n_sentences = len(generate_stage.sentences(doc.text))
     if settings.call_plan == "fused":
         demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, k=k)
-        reply = await _guard("generate", call("generate", generate_stage.messages(doc.text, domain, personas, demos), generate_stage.schema(len(personas), n_sentences)))
+        reply = await _guard("generate", call("generate", generate_stage.messages(doc.text, subject, personas, demos), generate_stage.schema(len(personas))))
         return generate_stage.decide(reply, personas, doc.text).data["pairs"], []
     pairs, failures = [], []
     for i, persona in enumerate(personas):
         demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, salt=i, k=k)
         try:
-            reply = await call("generate", generate_stage.messages(doc.text, domain, [persona], demos), generate_stage.schema(1, n_sentences), salt=i)
+            reply = await call("generate", generate_stage.messages(doc.text, subject, [persona], demos), generate_stage.schema(1), salt=i)
         except CALL_ERRORS as err:
-            failures.append(_error_reason("generate", err))
+            failures.append(({"persona": persona}, _error_reason("generate", err)))
             continue
         pairs += generate_stage.decide(reply, [persona], doc.text).data["pairs"]
     return pairs, failures
 
 
-async def _check(document: str, call: _Caller, settings: Settings, pairs: list[dict]) -> tuple[list[dict], list[str]]:
-    """Kept pairs (with verdicts attached) and drop reasons of the rest."""
+async def _check(document: str, call: _Caller, settings: Settings, pairs: list[dict]) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """Kept pairs (with verdicts attached) and the rest with their drop reasons. The check
+    stage's readings run in turn (`check.readings`), each only on the pairs that passed the
+    one before, so a pair dropped early costs no further tokens."""
+    passed, rejected = [(pair, {}) for pair in pairs], []
+    for reading in check.readings(document):
+        if not passed:
+            break
+        replies = await _ask(call, settings, "check", [pair for pair, _ in passed], reading, account=reading.account)
+        survivors = []
+        for (pair, record), reply in zip(passed, replies):
+            if isinstance(reply, Exception):
+                rejected.append((pair, _error_reason("check", reply)))
+                continue
+            decision = reading.decide(reply, pair, record)
+            if decision.keep:
+                survivors.append((pair, decision.data))
+            else:
+                rejected.append((pair | {"verdicts": decision.data}, decision.reason))
+        passed = survivors
+    return [pair | {"verdicts": record} for pair, record in passed], rejected
+
+
+async def _ask(call: _Caller, settings: Settings, stage: str, pairs: list[dict], reading, account: str | None = None) -> list:
+    """One reply item per pair: one call for all of them (fused) or one call each (paper),
+    where a failed call stands in as the exception for the pairs it was about."""
     if settings.call_plan == "fused":
-        reply = await _guard("check", call("check", check.messages(document, pairs), check.schema(len(pairs))))
-        verdicts = check.verdicts(reply, len(pairs))
-    else:
-        verdicts = []
-        for i, pair in enumerate(pairs):
-            try:
-                verdicts.append(await call("check", check.messages(document, [pair]), check.schema(1), salt=i))
-            except CALL_ERRORS as err:
-                verdicts.append(err)
-    kept, rejected = [], []
-    for pair, verdict in zip(pairs, verdicts):
-        if isinstance(verdict, Exception):
-            rejected.append(_error_reason("check", verdict))
-            continue
-        decision = check.decide(verdict, pair)
-        if decision.keep:
-            kept.append(pair | {"verdicts": decision.data})
-        else:
-            rejected.append(decision.reason)
-    return kept, rejected
+        reply = await _guard(stage, call(stage, reading.messages(pairs), reading.schema(len(pairs)), account=account))
+        return reading.items(reply, len(pairs))
+    out: list = []
+    for i, pair in enumerate(pairs):
+        try:
+            out += reading.items(await call(stage, reading.messages([pair]), reading.schema(1), salt=i, account=account), 1)
+        except CALL_ERRORS as err:
+            out.append(err)
+    return out

@@ -1,14 +1,23 @@
-"""Stage 4, quality and leakage check: an LLM reads the material and the questions, answers
-each question itself without seeing the pair's answer, and says whether the question has
-enough context and whether it gives its own answer away.
+"""Stage 4, quality and leakage check, in three readings that must all pass the pair.
 
-The pair's answer is judged correct only when the reviewer's blind answer agrees with it, by
-the same verifier the RL reward uses. Shown the answer, small reviewers copy it and approve
-everything; answering blind, they cannot confirm a wrong answer or an unanswerable question."""
+1. The reviewer reads the document and the questions, answers each question itself without
+   seeing the pair's answer, and says whether the question has enough context and whether it
+   gives its own answer away. Shown the answer, small reviewers copy it and approve
+   everything; answering blind, they cannot confirm a wrong answer.
+2. A second reading sees only the evidence sentence and the question. When the document holds
+   several figures ("a 750 g box costs 2.40, a unit price of 3.20 per kilogram"), a reviewer of
+   the whole document can make the generator's mistake; one that must answer from the quoted
+   sentence alone shows whether that sentence answers this question.
+3. A third reading sees the question alone and says whether a reader without the document
+   knows what it asks about. Seeing the document, reviewers call every question clear.
+
+Agreement is judged by the same verifier the RL reward uses."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from webscale_rl.builder.checks import normalize
 from webscale_rl.builder.stages.common import StageResult, one_or_many
@@ -50,6 +59,76 @@ def verdicts(reply: dict, n_pairs: int) -> list[dict]:
     return [reply] if n_pairs == 1 else list(reply["verdicts"])
 
 
+STANDALONE_SYSTEM = (
+    "You check quiz questions. A question is clear when a well-read person who has never seen its source "
+    "knows exactly which thing, place, person, event or idea it asks about. It is unclear when it points at "
+    "something only its source identifies: 'the campsite', 'the company', 'the machine', 'the review', "
+    "'the district', 'it'. Reply in JSON."
+)
+CLEAR = {
+    "type": "object",
+    "properties": {"clear": {"type": "string", "enum": ["yes", "no"]}},
+    "required": ["clear"],
+    "additionalProperties": False,
+}
+# Worked turns (question, verdict): shown, a small reviewer judges by example rather than by rule.
+STANDALONE_EXAMPLES = [
+    ("How tall is the Eiffel Tower in metres?", "yes"), ("How much does the ticket cost?", "no"),
+    ("Who founded the company in 1998?", "no"), ("What is the chemical symbol of gold?", "yes"),
+    ("How many rooms does the hotel have?", "no"), ("In which year did the Apollo 11 mission land on the Moon?", "yes"),
+]
+
+
+def standalone_schema(n_pairs: int) -> dict:
+    return one_or_many(CLEAR, "verdicts", n_pairs)
+
+
+def standalone_messages(pairs: list[dict]) -> list[dict]:
+    """The questions alone, never the document: a question that only makes sense next to its
+    document cannot pass a reader who does not have it."""
+    turns = [{"role": "system", "content": STANDALONE_SYSTEM}]
+    for question, clear in STANDALONE_EXAMPLES:
+        turns += [{"role": "user", "content": question}, {"role": "assistant", "content": json.dumps({"clear": clear})}]
+    listed = pairs[0]["question"] if len(pairs) == 1 else "\n".join(f"{i + 1}. {p['question']}" for i, p in enumerate(pairs))
+    return turns + [{"role": "user", "content": listed}]
+
+
+def standalone_verdicts(reply: dict, n_pairs: int) -> list[str]:
+    return [reply["clear"]] if n_pairs == 1 else [item["clear"] for item in reply["verdicts"]]
+
+
+def decide_standalone(clear: str, pair: dict, record: dict) -> StageResult:
+    record = record | {"standalone": clear == "yes"}
+    if not record["standalone"]:
+        return StageResult(False, "check_question_needs_document", record)
+    return StageResult(True, data=record)
+
+
+EVIDENCE_SYSTEM = (
+    "Answer each question using only the sentence given with it, in a few words copied from that "
+    "sentence. Write \"not stated\" when the sentence does not answer the question. Reply in JSON."
+)
+EVIDENCE_ANSWER = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "maxLength": 80}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+
+
+def evidence_schema(n_pairs: int) -> dict:
+    return one_or_many(EVIDENCE_ANSWER, "answers", n_pairs)
+
+
+def evidence_messages(pairs: list[dict]) -> list[dict]:
+    listed = "\n".join(f"{i + 1}. Sentence: {p['evidence']}\n   Question: {p['question']}" for i, p in enumerate(pairs))
+    return [{"role": "system", "content": EVIDENCE_SYSTEM}, {"role": "user", "content": listed}]
+
+
+def evidence_answers(reply: dict, n_pairs: int) -> list[str]:
+    return [reply["answer"]] if n_pairs == 1 else [item["answer"] for item in reply["answers"]]
+
+
 NOT_STATED = {"not stated", "not mentioned", "unknown", "n/a", "none"}
 
 
@@ -66,8 +145,9 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str) -> bool:
     return False
 
 
-def decide(verdict: dict, pair: dict) -> StageResult:
-    record = {
+def decide(verdict: dict, pair: dict, record: dict | None = None) -> StageResult:
+    """The first reading: context, the blind answer, leakage."""
+    record = (record or {}) | {
         "context_sufficient": bool(verdict["context_sufficient"]),
         "answer_correct": answers_agree(verdict["reader_answer"], pair["answer"], pair["answer_type"]),
         "no_leakage": not verdict["leaks_answer"],
@@ -80,3 +160,33 @@ def decide(verdict: dict, pair: dict) -> StageResult:
     if not record["no_leakage"]:
         return StageResult(False, "check_leaks_answer", record)
     return StageResult(True, data=record)
+
+
+def decide_evidence(evidence_answer: str, pair: dict, record: dict) -> StageResult:
+    """The second reading: the evidence sentence alone gives the pair's answer."""
+    record = record | {"evidence_answer": evidence_answer,
+                       "evidence_supports": answers_agree(evidence_answer, pair["answer"], pair["answer_type"])}
+    if not record["evidence_supports"]:
+        return StageResult(False, "check_answer_not_in_evidence", record)
+    return StageResult(True, data=record)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of the check stage: how to ask about some pairs, and how to decide on each."""
+
+    account: str  # the usage account its calls are counted under
+    messages: Callable[[list[dict]], list[dict]]
+    schema: Callable[[int], dict]
+    items: Callable[[dict, int], list]
+    decide: Callable[[Any, dict, dict], StageResult]
+
+
+def readings(document: str) -> list[Reading]:
+    """The three readings, cheapest drop first after the blind one: blind answers from the
+    document, the question alone, the evidence sentence alone."""
+    return [
+        Reading("check", lambda pairs: messages(document, pairs), schema, verdicts, decide),
+        Reading("check_standalone", standalone_messages, standalone_schema, standalone_verdicts, decide_standalone),
+        Reading("check_evidence", evidence_messages, evidence_schema, evidence_answers, decide_evidence),
+    ]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from webscale_rl.builder.stages.common import StageResult, labelled_turns
 
 INSTRUCTIONS = (
-    "topic: what the document is about, in a few words.\n"
-    'missing_context: "yes" when the document is a reply or fragment that only makes sense with an earlier '
-    'message, table or page; otherwise "no".\n'
+    "topic: the specific subject of the document, with its proper name if it has one.\n"
+    'missing_context: "yes" when the document is a reply or fragment: it answers or agrees with a message we '
+    'cannot see, or points at steps, posts or pages that are not included; otherwise "no".\n'
     'boilerplate: "yes" when the document is mostly menus, ads, cookie notices, link lists or login forms; '
     'otherwise "no". Difficulty, topic and writing style do not matter.'
 )

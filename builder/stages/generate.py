@@ -1,6 +1,10 @@
 """Stage 3, verifiable QA generation: one short-answer pair per persona, grounded in the
 document and shaped by two demonstrations from the domain's few-shot library.
 
+The model writes the question, the answer and its type; code then finds the sentence that
+states the answer (`checks.locate_evidence`). Asked to cite sentences by number, small models
+pointed one sentence off; a quote located by code states the answer by construction.
+
 Both call plans use the same instructions: the paper plan asks for one persona per call,
 the fused plan for all personas of the document in one call."""
 
@@ -8,10 +12,10 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from functools import lru_cache
 from importlib import resources
 
+from webscale_rl.builder.checks import locate_evidence
 from webscale_rl.builder.stages.common import ANSWER_TYPES, DOMAINS, StageResult, one_or_many, stable_seed
 
 FEWSHOT_PACKAGE = "webscale_rl.builder"
@@ -23,56 +27,36 @@ SLUGS = {
 }
 
 SYSTEM = (
-    "You write question-answer pairs for training language models with verifiable rewards.\n"
-    "The material comes as numbered sentences. Rules:\n"
-    "1. evidence is the number of the one sentence that states the answer.\n"
-    "2. Take the answer from that sentence. It is short and easy to check: a number, a date, a name, "
-    "a short phrase, yes/no, a short list or a math expression. Never a sentence of explanation.\n"
-    "3. The question stands on its own: include the background a reader needs, and never write "
-    "'the passage', 'the text', 'the article', 'the material' or 'according to'.\n"
-    "4. The question must not contain its answer.\n"
-    "5. Ask it the way the given persona would.\n"
-    f"answer_type is one of: {', '.join(ANSWER_TYPES)}. Reply in JSON."
+    "You write question-answer pairs for training language models with verifiable rewards. "
+    "Each pair tests one fact that the document states. Write the answer first, then the question:\n"
+    "1. answer: a short value copied from the document: a number with its unit, a date, a name, "
+    "a term of a few words, yes/no, a short list or a math expression. Never a sentence or an explanation.\n"
+    f"2. answer_type: what the answer is, one of {', '.join(ANSWER_TYPES)}.\n"
+    "3. question: asks for exactly that answer (a count for 'how many', a person for 'who', a date for "
+    "'when') and names its subject, so that someone who has never seen the document knows which thing, "
+    "place, person or idea it is about. Never write 'the passage', 'the text', 'the article', "
+    "'the document' or 'according to'. The question must not contain its answer. "
+    "Ask it the way the given persona would.\n"
+    "Reply in JSON."
 )
 
-# After . ! ? (and a closing quote or bracket), before a capital or digit; not after "U.S."
-# "Dr." "Mr." "St." or an initial such as "J.".
-_SENTENCE_END = re.compile(
-    r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))(?<![A-Z]\.[A-Z]\.)(?<!\b[A-Z]\.)(?<!Mr\.)(?<!Ms\.)(?<!Dr\.)(?<!St\.)(?<!No\.)(?<!vs\.)"
-    r"\s+(?=[\"'(\[]?[A-Z0-9])")
+# Answer first: a small model that has copied a short value then asks for it; one that writes
+# the question first tends to answer it with an explanation.
+PAIR = {
+    "type": "object",
+    "properties": {
+        "answer": {"type": "string", "minLength": 1, "maxLength": 80},
+        "answer_type": {"type": "string", "enum": ANSWER_TYPES},
+        "question": {"type": "string", "minLength": 10, "maxLength": 300},
+    },
+    "required": ["answer", "answer_type", "question"],
+    "additionalProperties": False,
+}
 
 
-def sentences(document: str) -> list[str]:
-    """The document cut into lines, and lines into sentences. The model cites a sentence by
-    number, so its evidence is a verbatim quote by construction: small models paraphrase
-    when asked to copy text."""
-    out = []
-    for line in document.splitlines():
-        out += [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
-    return out
-
-
-def numbered(document: str) -> str:
-    return "\n".join(f"[{i}] {sentence}" for i, sentence in enumerate(sentences(document), start=1))
-
-
-def pair_schema(n_sentences: int) -> dict:
-    return {
-        "type": "object",
-        "properties": {
-            "evidence": {"type": "integer", "minimum": 1, "maximum": max(n_sentences, 1)},
-            "question": {"type": "string", "minLength": 10, "maxLength": 300},
-            "answer": {"type": "string", "minLength": 1, "maxLength": 80},
-            "answer_type": {"type": "string", "enum": ANSWER_TYPES},
-        },
-        "required": ["evidence", "question", "answer", "answer_type"],
-        "additionalProperties": False,
-    }
-
-
-def schema(n_personas: int, n_sentences: int) -> dict:
+def schema(n_personas: int) -> dict:
     """One pair, or exactly one pair per persona in persona order."""
-    return one_or_many(pair_schema(n_sentences), "pairs", n_personas)
+    return one_or_many(PAIR, "pairs", n_personas)
 
 
 @lru_cache(maxsize=None)
@@ -89,42 +73,37 @@ def pick_demos(domain: str, doc_id: str, seed: int, salt: object = "", k: int = 
     return random.Random(stable_seed(doc_id, seed, "fewshot", salt)).sample(demos, min(k, len(demos)))
 
 
-def _evidence_number(material: str, evidence: str) -> int:
-    """Which numbered sentence of a demonstration's material holds its evidence quote."""
-    for i, sentence in enumerate(sentences(material), start=1):
-        if evidence.strip() in sentence or sentence in evidence:
-            return i
-    raise ValueError(f"evidence {evidence!r} is not a sentence of its material")
-
-
-def _demo_block(demos: list[dict]) -> str:
-    lines = ["Examples of good pairs:"]
-    for demo in demos:
-        pair = {"evidence": _evidence_number(demo["material"], demo["evidence"]),
-                **{key: demo[key] for key in ("question", "answer", "answer_type")}}
-        lines += [f"Material:\n{numbered(demo['material'])}", f"Persona: {demo['persona']}",
-                  f"Pair: {json.dumps(pair, ensure_ascii=False)}", ""]
-    return "\n".join(lines)
-
-
-def messages(document: str, domain: str, personas: list[str], demos: list[dict]) -> list[dict]:
+def _task(document: str, subject: str, personas: list[str]) -> str:
     if len(personas) == 1:
         ask = f"Persona: {personas[0]}\nWrite one pair for this persona."
     else:
         listed = "\n".join(f"{i + 1}. {p}" for i, p in enumerate(personas))
-        ask = f"Personas:\n{listed}\nWrite one pair per persona, in this order, each a different question."
-    user = f"{_demo_block(demos)}\nNow the real task.\nDomain: {domain}\nMaterial:\n{numbered(document)}\n\n{ask}"
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        ask = f"Personas:\n{listed}\nWrite one pair per persona, in this order, each about a different fact of the document."
+    return f"Subject: {subject}\nDocument:\n{document}\n\n{ask}"
+
+
+def _reply(pairs: list[dict]) -> str:
+    items = [{key: pair[key] for key in PAIR["required"]} for pair in pairs]
+    return json.dumps(items[0] if len(items) == 1 else {"pairs": items}, ensure_ascii=False)
+
+
+def messages(document: str, subject: str, personas: list[str], demos: list[dict]) -> list[dict]:
+    """Rules, then each demonstration as a worked turn (small models follow demonstrated turns
+    more closely than described ones), then the real document."""
+    turns = [{"role": "system", "content": SYSTEM}]
+    for demo in demos:
+        turns += [{"role": "user", "content": _task(demo["material"], demo["subject"], [demo["persona"]])},
+                  {"role": "assistant", "content": _reply([demo])}]
+    return turns + [{"role": "user", "content": _task(document, subject, personas)}]
 
 
 def decide(reply: dict, personas: list[str], document: str) -> StageResult:
-    """Attach each pair to its persona, replace the cited number by the sentence, tidy spaces."""
-    cited = sentences(document)
+    """Attach each pair to its persona, tidy spaces, and quote the sentence that states the
+    answer ("" when no sentence does: the deterministic checks drop that pair)."""
     pairs = [reply] if len(personas) == 1 else reply["pairs"]
     out = []
     for persona, pair in zip(personas, pairs):
-        number = pair["evidence"]
-        evidence = cited[number - 1] if isinstance(number, int) and 1 <= number <= len(cited) else ""
         tidy = {key: " ".join(str(pair[key]).split()) for key in ("question", "answer", "answer_type")}
+        evidence = locate_evidence(tidy["question"], tidy["answer"], tidy["answer_type"], document)
         out.append(tidy | {"evidence": evidence, "persona": persona})
     return StageResult(True, data={"pairs": out})

@@ -5,13 +5,26 @@ from __future__ import annotations
 
 from webscale_rl.builder.stages.common import DOMAINS, StageResult, labelled_turns
 
+# What each domain covers: without it small models file most documents under "Other".
+DOMAIN_SCOPE = {
+    "Math": "arithmetic, algebra, calculus, statistics, probability, proofs",
+    "Technology & Engineering": "devices, hardware, machines, electronics, energy, construction",
+    "Coding": "programming languages, code, software tools, databases",
+    "Social Science": "society, history, politics, psychology, law, economic theory",
+    "Natural Science": "physics, chemistry, biology, astronomy, earth science",
+    "Travel & Lifestyle": "travel, places, food and recipes, home, outdoor gear",
+    "Commerce & Economics": "business, shopping, products and prices, money, finance, markets",
+    "Medicine & Health": "health, illness, treatment, hospitals, nutrition, fitness",
+    "Education": "schools, courses, teaching, learning methods, scholarships",
+    "Other": "sport, arts, music, games, hobbies, anything that fits none of the above",
+}
 INSTRUCTIONS = (
-    f"domain: the best fit among {', '.join(DOMAINS)}; Other only when none fits.\n"
-    "personas: one to three different kinds of people who would read this document and ask about it, "
+    "domain: the one that fits best: " + "; ".join(f"{name} ({scope})" for name, scope in DOMAIN_SCOPE.items()) + ".\n"
+    "personas: three different kinds of people who would read this document and ask about it, "
     "each described in a few words; make them differ in background or purpose."
 )
 SYSTEM = ("You label web documents for a question-answering dataset. For each document write a JSON record:\n"
-          "topic: what the document is about, in a few words.\n" + INSTRUCTIONS)
+          "topic: the specific subject of the document, with its proper name if it has one.\n" + INSTRUCTIONS)
 FIELDS = ["topic", "domain", "personas"]
 PROPERTIES = {
     "topic": {"type": "string", "minLength": 2, "maxLength": 100},

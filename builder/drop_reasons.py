@@ -1,0 +1,73 @@
+"""Every reason a document or a pair can be dropped, with its meaning in plain words.
+
+The funnel in stats.json, the dataset card, the README and the Space all speak these names;
+`explain` turns one into a sentence. Reasons that carry a variable part (a stage, an HTTP
+status, a benchmark, a pre-filter rule) are registered by their prefix."""
+
+from __future__ import annotations
+
+# Exact names.
+REASONS: dict[str, str] = {
+    # the LLM filter (stage 1)
+    "llm_filter_not_informative": "the LLM filter judged the document mostly boilerplate (menus, ads, cookie notices, link lists)",
+    "llm_filter_not_self_contained": "the LLM filter judged the document a fragment that needs an earlier message or page",
+    # domain and personas (stage 2)
+    "identify_no_persona": "the model named no persona who would ask about the document",
+    # the rollout as a whole
+    "no_pair_kept": "every pair generated from the document was dropped",
+    "llm_no_result": "the document reached the LLM stages but no result was recorded for it",
+    # deterministic checks between generation and the check stage
+    "question_not_a_question": "the question does not end with a question mark",
+    "answer_type_mismatch": "the answer does not have the shape of its type (no digits for a number, not yes/no, ...)",
+    "evidence_not_in_document": "no sentence of the document states the answer",
+    "answer_too_long": "the answer is longer than a short value a reward can check",
+    "answer_not_in_document": "the answer cannot be read off the document",
+    "question_leaks_answer": "the question already contains its answer",
+    "question_refers_to_passage": "the question points at a text the reader never sees ('the passage', 'the following')",
+    "answer_does_not_fit_question": "the answer is not the kind the question asks for (a count for 'how many', a person for 'who', ...)",
+    "question_not_grounded": "most of what the question talks about is not in the document (copied from an example or made up)",
+    "question_not_specific": "the question does not name what it asks about, so it only makes sense next to its document",
+    # the check stage (stage 4)
+    "check_context_insufficient": "the reviewer found the question unclear without the document",
+    "check_answer_incorrect": "the reviewer, answering from the document without seeing the answer, gave a different answer",
+    "check_answer_not_in_evidence": "the reviewer, reading only the evidence sentence, could not find the answer there",
+    "check_question_needs_document": "a reviewer shown only the question could not tell what it asks about",
+    "check_leaks_answer": "the reviewer found that the question gives its answer away",
+    # across the dataset
+    "near_duplicate_question": "another kept pair asks nearly the same question",
+}
+
+# Names with a variable part, by prefix.
+PREFIXES: dict[str, str] = {
+    "llm_": "a model call failed or its reply could not be used (stage and failure in the name)",
+    "rollout_error_": "an unexpected error in the rollout (a bug: see the task log)",
+    "contaminated_": "the pair overlaps an evaluation benchmark (named in the reason)",
+    "input_": "the input record could not be read (malformed, not UTF-8, no text, too large)",
+    "min_tokens": "the document is shorter than the method's minimum of 50 tokens",
+    "too_few_tokens": "the document is shorter than the method's minimum of 50 tokens",
+    "gopher_": "datatrove's Gopher quality or repetition filter dropped the document",
+    "fineweb_": "datatrove's FineWeb quality filter dropped the document",
+    "c4_": "datatrove's C4 quality filter dropped the document",
+    "language_": "the language filter dropped the document (language in the name)",
+    "exact_duplicate": "the document is an exact duplicate of an earlier one",
+    "near_duplicate": "the document is a near duplicate (MinHash) of an earlier one",
+}
+
+
+def explain(reason: str) -> str:
+    """The meaning of a drop reason in plain words; unknown names raise KeyError, so a new
+    reason cannot reach the card or the Space without being registered here."""
+    if reason in REASONS:
+        return REASONS[reason]
+    for prefix, meaning in PREFIXES.items():
+        if reason.startswith(prefix):
+            return meaning
+    raise KeyError(f"drop reason {reason!r} is not registered in builder/drop_reasons.py")
+
+
+def is_registered(reason: str) -> bool:
+    try:
+        explain(reason)
+    except KeyError:
+        return False
+    return True
