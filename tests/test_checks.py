@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from webscale_rl.builder.checks import (answer_fits_type, answer_in_text, check_pair, evidence_in_document, leaks_answer,
-                                        refers_to_passage)
+from webscale_rl.builder.checks import (answer_fits_question, answer_fits_type, answer_in_text, check_pair,
+                                        evidence_in_document, leaks_answer, locate_evidence, question_grounded,
+                                        question_specific, refers_to_passage, sentences)
 
 DOC = ("The Rhône glacier lost 1,240 metres of length between 1856 and 2019.\n"
        "Surveyors from Zürich measured it every “ten years” — starting on 3 June 1874.\n"
@@ -73,10 +74,11 @@ def test_check_pair_names_every_failure_in_order() -> None:
     assert check_pair(good, DOC) == []
     bad = {"question": "According to the text, was 1999 the year the survey began?", "answer": "1999",
            "answer_type": "number", "evidence": "The survey began in 1999."}
-    assert check_pair(bad, DOC) == ["evidence_not_in_document", "answer_not_in_document",
-                                    "question_leaks_answer", "question_refers_to_passage"]
+    assert check_pair(bad, DOC) == ["answer_not_in_document", "evidence_not_in_document", "answer_does_not_fit_question",
+                                    "question_not_grounded", "question_leaks_answer", "question_refers_to_passage",
+                                    "question_not_specific"]
     rambling = good | {"answer": "The surveyors started in 1874 and kept measuring every ten years", "answer_type": "expression"}
-    assert check_pair(rambling, DOC) == ["answer_too_long"]
+    assert check_pair(rambling, DOC)[0] == "answer_too_long"
     clauses = good | {"answer": "theodolites, chains that were pulled along the ice, photographs", "answer_type": "list"}
     assert check_pair(clauses, DOC)[0] == "answer_too_long"
 
@@ -94,5 +96,68 @@ def test_answers_have_the_shape_of_their_type(answer: str, answer_type: str, fit
 
 def test_titles_and_statements_are_not_questions() -> None:
     base = {"answer": "1874", "answer_type": "date", "evidence": "starting on 3 June 1874"}
-    assert check_pair(base | {"question": "How to measure a glacier"}, DOC) == ["question_not_a_question"]
+    assert check_pair(base | {"question": "How to measure the Rhône glacier"}, DOC) == ["question_not_a_question"]
     assert check_pair(base | {"question": "In what year did the Rhône glacier survey start? "}, DOC) == []
+
+
+OATS = ("Unit Prices at the Supermarket\n"
+        "A 750 gram box of oats that costs 2.40 has a unit price of 3.20 per kilogram. "
+        "A 1.5 kilogram bag at 4.50 works out to 3.00 per kilogram. "
+        "Many shops print the unit price on the shelf label below the main price.")
+
+
+@pytest.mark.parametrize("question, answer, answer_type, evidence", [
+    # the sentence that holds the answer, not a neighbour
+    ("What does a 1.5 kilogram bag of oats cost?", "4.50", "number", "A 1.5 kilogram bag at 4.50 works out to 3.00 per kilogram."),
+    # two sentences hold "per kilogram" figures: the one sharing the question's words wins
+    ("What is the unit price of a 750 gram box of oats?", "3.20 per kilogram", "number",
+     "A 750 gram box of oats that costs 2.40 has a unit price of 3.20 per kilogram."),
+    # a yes/no answer is never quoted: the sentence about the question
+    ("Do shops print the unit price on the shelf label?", "yes", "yes_no",
+     "Many shops print the unit price on the shelf label below the main price."),
+    ("What does a 1.5 kilogram bag of oats cost?", "5.10", "number", ""),      # stated nowhere
+    ("Is the Eiffel Tower in Paris?", "yes", "yes_no", ""),                     # nothing about it
+])
+def test_code_locates_the_sentence_that_states_the_answer(question, answer, answer_type, evidence) -> None:
+    assert locate_evidence(question, answer, answer_type, OATS) == evidence
+    assert evidence == "" or evidence in sentences(OATS)
+
+
+@pytest.mark.parametrize("question, grounded", [
+    ("What is the unit price of a 750 gram box of oats?", True),
+    ("On a standard CPython build, how many nested calls does the default recursion limit allow?", False),
+    ("How many sound units does a traditional Japanese haiku contain?", False),
+])
+def test_a_question_must_be_about_the_document(question: str, grounded: bool) -> None:
+    assert question_grounded(question, OATS) is grounded
+
+
+@pytest.mark.parametrize("question, subject, specific", [
+    ("What is the name of the campsite?", "Pine Hollow Campground", False),
+    ("How much does an RV site cost per night at Pine Hollow Campground?", "Pine Hollow Campground", True),
+    ("Who voted against the grant program?", "grant program for small shops in Harbor City", False),
+    ("Who voted against the Harbor City grant program?", "grant program for small shops in Harbor City", True),
+    ("When did the tulip mania start?", "the Dutch tulip mania", True),
+    ("What is the formula for the sum of an arithmetic sequence?", "arithmetic sequences and their sum", True),
+    # beyond what words can tell ("How long do I have to return an item?" shares "return" with
+    # its subject): the check stage's reviewer who sees only the question drops those
+])
+def test_a_question_must_name_what_it_asks_about(question: str, subject: str, specific: bool) -> None:
+    assert question_specific(question, subject) is specific
+
+
+@pytest.mark.parametrize("question, answer, answer_type, fits", [
+    ("How many bays does the Harbor NAS-4 have?", "4", "number", True),
+    ("How many bays does the Harbor NAS-4 have?", "several", "short_phrase", False),
+    ("Who designed the Golden Gate Bridge?", "Joseph Strauss", "name", True),
+    ("Who designed the Golden Gate Bridge?", "1937", "name", False),
+    ("When did the Golden Gate Bridge open?", "the bridge", "short_phrase", False),
+    ("Is 91 a prime number?", "no", "yes_no", True),
+    ("Is 0.999... equal to 1?", "yes", "yes_no", True),                      # the ellipsis ends no sentence
+    ("I'm pouring a slab on a hot day. Should I let it dry fast?", "no", "yes_no", True),
+    ("Is the bridge red or orange?", "orange", "short_phrase", True),         # a choice, not yes/no
+    ("Does the Golden Gate Bridge carry trains?", "2", "number", False),
+    ("Which colour is the Golden Gate Bridge painted?", "yes", "yes_no", False),
+])
+def test_the_answer_is_the_kind_the_question_asks_for(question, answer, answer_type, fits) -> None:
+    assert answer_fits_question(question, answer, answer_type) is fits

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from importlib import resources
 
-from webscale_rl.builder.checks import check_pair
+from webscale_rl.builder.checks import check_pair, locate_evidence
 from webscale_rl.builder.stages import generate
 
 LIBRARIES = {
@@ -18,7 +18,7 @@ LIBRARIES = {
     "medicine_health": "Medicine & Health", "education": "Education", "other": "Other",
 }
 ANSWER_TYPES = {"number", "date", "name", "short_phrase", "yes_no", "list", "expression"}
-FIELDS = {"id", "domain", "material", "persona", "question", "answer", "answer_type", "evidence"}
+FIELDS = {"id", "domain", "subject", "material", "persona", "question", "answer", "answer_type", "evidence"}
 PASSAGE_REFERENCES = ("the passage", "the text", "the article", "the material", "according to")
 EXTRACTIVE = {"number", "date", "name", "short_phrase", "list"}
 
@@ -108,4 +108,14 @@ def test_generator_loads_and_samples_the_libraries():
 def test_demos_pass_the_pipelines_own_deterministic_checks():
     """A demonstration the pipeline would drop would teach the model to be dropped."""
     for slug, demo in all_demos():
-        assert check_pair(demo, demo["material"]) == [], demo["id"]
+        assert check_pair(demo, demo["material"], demo["subject"]) == [], demo["id"]
+
+
+def test_code_locates_each_demos_evidence():
+    """The evidence a demo's author chose is the sentence the pipeline's own locator finds (for
+    yes/no, which no sentence spells out, a sentence about the question)."""
+    for _, demo in all_demos():
+        found = locate_evidence(demo["question"], demo["answer"], demo["answer_type"], demo["material"])
+        assert found, demo["id"]
+        if demo["answer_type"] != "yes_no":
+            assert found in demo["evidence"] or demo["evidence"] in found, (demo["id"], found)

@@ -12,6 +12,7 @@ from collections import defaultdict, deque
 import pytest
 from datatrove.data import Document
 
+from webscale_rl.builder import checks
 from webscale_rl.builder.rollout import Settings, rollout
 from webscale_rl.builder.stages import check, filter as filter_stage, generate, identify, screen
 from webscale_rl.transport import Completion, TransportError
@@ -24,14 +25,14 @@ DOC = Document(
         "A toll of 4 dollars is charged for cars travelling south."
     ),
 )
-PAIR_OK = {"evidence": 2,  # "It spans 503 metres and carries eight traffic lanes."
-           "question": "How long is the main span of the Harbour Bridge in Port Avalon, in metres?",
+PAIR_OK = {"question": "How long is the main span of the Harbour Bridge in Port Avalon, in metres?",
            "answer": "503", "answer_type": "number"}
-PAIR_OK2 = {"evidence": 3,  # "The chief engineer was Maria Lindqvist."
-            "question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?",
+PAIR_OK2 = {"question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?",
             "answer": "Maria Lindqvist", "answer_type": "name"}
 GOOD = {"reader_answer": "503 metres", "context_sufficient": True, "leaks_answer": False}
 GOOD2 = GOOD | {"reader_answer": "Maria Lindqvist"}
+# What a reviewer reading only the evidence sentence copies out of it, when a test scripts nothing else.
+READ_OFF = ("503 metres", "Maria Lindqvist")
 
 
 def stage_of(payload: dict) -> str:
@@ -42,15 +43,33 @@ def stage_of(payload: dict) -> str:
         return "filter"
     if schema is identify.SCHEMA:
         return "identify"
-    if "evidence" in json.dumps(schema):
+    text = json.dumps(schema)
+    if "answer_type" in text:
         return "generate"
-    return "check"
+    if "reader_answer" in text:
+        return "check"
+    if "clear" in text:
+        return "standalone"
+    return "evidence"
+
+
+def _default_reply(stage: str, payload: dict, read_off: tuple[str, ...]) -> dict:
+    """Unscripted readings of the check stage pass: the question is clear, and the evidence
+    reader copies the known answer out of each sentence."""
+    asked = payload["messages"][-1]["content"]
+    if stage == "standalone":
+        n = max(asked.count("?"), 1)
+        return {"clear": "yes"} if "verdicts" not in json.dumps(payload["schema"]) else {"verdicts": [{"clear": "yes"}] * n}
+    found = [next((a for a in read_off if a.split()[0] in line), "not stated") for line in asked.splitlines() if "Sentence:" in line]
+    return {"answer": found[0]} if len(found) == 1 else {"answers": [{"answer": a} for a in found]}
 
 
 class Scripted:
-    """Replies per stage, in order; a reply is a dict (sent as JSON), a raw string, or an exception."""
+    """Replies per stage, in order; a reply is a dict (sent as JSON), a raw string, or an exception.
+    The standalone and evidence readings of the check stage pass unless a test scripts them."""
 
-    def __init__(self, **replies) -> None:
+    def __init__(self, read_off: tuple[str, ...] = READ_OFF, **replies) -> None:
+        self.read_off = read_off  # what the evidence reader copies from a sentence that holds it
         self.replies = {stage: deque(items) for stage, items in replies.items()}
         self.calls = defaultdict(int)
         self.payloads = []
@@ -59,6 +78,8 @@ class Scripted:
         stage = stage_of(payload)
         self.calls[stage] += 1
         self.payloads.append(payload)
+        if stage in ("standalone", "evidence") and not self.replies.get(stage):
+            return Completion(json.dumps(_default_reply(stage, payload, self.read_off)), "stop", {"prompt_tokens": 100, "completion_tokens": 20})
         reply = self.replies[stage].popleft()
         if isinstance(reply, Exception):
             raise reply
@@ -72,13 +93,13 @@ def run(fake: Scripted, **settings) -> dict:
 
 
 def screened(personas=("a civil engineering student",), **over) -> dict:
-    return {"topic": "a harbour bridge", "domain": "Technology & Engineering", "personas": list(personas),
+    return {"topic": "the Harbour Bridge in Port Avalon", "domain": "Technology & Engineering", "personas": list(personas),
             "missing_context": "no", "boilerplate": "no"} | over
 
 
 # ---- fused plan -------------------------------------------------------------------------------
 
-def test_fused_keeps_checked_pairs_in_three_calls():
+def test_fused_keeps_checked_pairs_in_five_calls():
     fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}],
                     check=[{"verdicts": [GOOD, GOOD2]}])
     result = run(fake)
@@ -87,9 +108,12 @@ def test_fused_keeps_checked_pairs_in_three_calls():
     assert [p["evidence"] for p in result["pairs"]] == ["It spans 503 metres and carries eight traffic lanes.",
                                                          "The chief engineer was Maria Lindqvist."]
     assert [p["persona"] for p in result["pairs"]] == ["a student", "a commuter"]
-    assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True, "reader_answer": "503 metres"}
-    assert dict(fake.calls) == {"screen": 1, "generate": 1, "check": 1}
-    assert result["usage"]["screen"] == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20}
+    assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True,
+                                              "reader_answer": "503 metres", "standalone": True,
+                                              "evidence_answer": "503 metres", "evidence_supports": True}
+    assert dict(fake.calls) == {"screen": 1, "generate": 1, "check": 1, "standalone": 1, "evidence": 1}
+    assert {k: v for k, v in result["usage"]["screen"].items() if k != "seconds"} == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20}
+    assert set(result["usage"]) == {"screen", "generate", "check", "check_standalone", "check_evidence"}
     assert result["pairs_generated"] == 2 and result["pair_drops"] == {}
 
 
@@ -118,7 +142,7 @@ def test_malformed_truncated_and_failed_replies_are_counted(reply, reason):
 
 
 def test_fused_generate_failure_drops_the_document():
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[('{"pairs": [{"evid', "length")])
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[('{"pairs": [{"answ', "length")])
     result = run(fake)
     assert result["drop_reason"] == "llm_generate_truncated"
 
@@ -141,6 +165,22 @@ def test_check_verdicts(verdict, reason):
     assert result["pair_drops"] == {reason: 1}
 
 
+def test_the_question_alone_must_be_clear_and_the_evidence_must_answer_it():
+    """The second and third readings run only on the pairs that passed the one before."""
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}],
+                    check=[{"verdicts": [GOOD, GOOD2]}], standalone=[{"verdicts": [{"clear": "no"}, {"clear": "yes"}]}],
+                    evidence=[{"answer": "not stated"}])
+    result = run(fake)
+    assert result["status"] == "dropped"
+    assert result["pair_drops"] == {"check_question_needs_document": 1, "check_answer_not_in_evidence": 1}
+    evidence_call = fake.payloads[-1]["messages"][-1]["content"]
+    assert "Maria Lindqvist" in evidence_call and "503" not in evidence_call  # only the survivor, by its sentence
+    assert all("Port Avalon opened" not in m["content"] for m in fake.payloads[-2]["messages"][1:] if m["role"] == "user"
+               and "Harbour" in m["content"])  # the standalone reader never sees the document
+    dropped = {p["reason"]: p for p in result["dropped_pairs"]}
+    assert dropped["check_answer_not_in_evidence"]["verdicts"]["evidence_answer"] == "not stated"
+
+
 def test_all_pairs_rejected_drops_the_document():
     fake = Scripted(screen=[screened()], generate=[PAIR_OK], check=[GOOD | {"reader_answer": "611"}])
     result = run(fake)
@@ -150,17 +190,25 @@ def test_all_pairs_rejected_drops_the_document():
 
 @pytest.mark.parametrize("pair,reason", [
     (PAIR_OK | {"answer": "611"}, "answer_not_in_document"),
-    (PAIR_OK | {"question": "Is the Harbour Bridge span 503 metres long, and how long is it?"}, "question_leaks_answer"),
-    (PAIR_OK | {"question": "According to the passage, how long is the span in metres?"}, "question_refers_to_passage"),
+    (PAIR_OK | {"question": "How long is the 503 metre main span of the Harbour Bridge in Port Avalon?"}, "question_leaks_answer"),
+    (PAIR_OK | {"question": "According to the passage, how long is the main span of the Harbour Bridge in Port Avalon?"},
+     "question_refers_to_passage"),
+    (PAIR_OK | {"question": "How long is the main span of the bridge, in metres?"}, "question_not_specific"),
+    (PAIR_OK | {"question": "How many metres long is the Sydney Opera House?"}, "question_not_grounded"),
+    (PAIR_OK2 | {"question": "When did Maria Lindqvist become chief engineer of the Harbour Bridge in Port Avalon?"},
+     "answer_does_not_fit_question"),
 ])
 def test_deterministic_checks_drop_before_the_llm_check(pair, reason):
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [pair, PAIR_OK2]}], check=[GOOD2])
+    other, verdict = (PAIR_OK2, GOOD2) if pair["answer"] == "503" else (PAIR_OK, GOOD)
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [pair, other]}], check=[verdict])
     result = run(fake)
     assert result["pair_drops"] == {reason: 1}
-    assert [p["answer"] for p in result["pairs"]] == ["Maria Lindqvist"]
-    sent = fake.payloads[-1]["messages"][1]["content"].split("Questions:")[1]
-    assert sent.strip().startswith("1. Who was the chief engineer") and "2." not in sent  # only the survivor was sent
-    assert "Lindqvist" not in sent  # the reviewer answers blind
+    assert [p["answer"] for p in result["pairs"]] == [other["answer"]]
+    blind = next(p for p in fake.payloads if stage_of(p) == "check")
+    sent = blind["messages"][1]["content"].split("Questions:")[1]
+    assert sent.strip().splitlines()[0] == f"1. {other['question']}" and "2." not in sent  # only the survivor was sent
+    assert other["answer"] not in sent  # the reviewer answers blind
+    assert result["dropped_pairs"][0]["reason"] == reason and result["dropped_pairs"][0]["question"] == pair["question"]
 
 
 def test_bug_in_a_stage_is_counted_not_raised():
@@ -178,9 +226,10 @@ def test_paper_plan_makes_two_plus_two_k_calls():
         generate=[PAIR_OK, PAIR_OK2], check=[GOOD, GOOD2],
     )
     result = run(fake, call_plan="paper")
-    assert dict(fake.calls) == {"filter": 1, "identify": 1, "generate": 2, "check": 2}  # 2 + 2k, k = 2
+    # 2 + 2k, k = 2, and per pair the check stage's two further readings
+    assert dict(fake.calls) == {"filter": 1, "identify": 1, "generate": 2, "check": 2, "standalone": 2, "evidence": 2}
     assert result["status"] == "kept" and len(result["pairs"]) == 2
-    assert set(result["usage"]) == {"filter", "identify", "generate", "check"}
+    assert set(result["usage"]) == {"filter", "identify", "generate", "check", "check_standalone", "check_evidence"}
 
 
 def test_paper_plan_filter_drop_stops_before_identify():
@@ -216,13 +265,17 @@ def test_unknown_call_plan_is_refused():
         Settings(call_plan="both")
 
 
-def test_evidence_is_cited_by_sentence_number_and_must_exist():
-    """The schema bounds the number by the document's sentence count; 99 is a schema violation."""
-    assert generate.sentences(DOC.text)[1] == "It spans 503 metres and carries eight traffic lanes."
-    assert generate.sentences("Route 66 runs through U.S. towns. Dr. Reyes drove it.") == [
+def test_evidence_is_the_sentence_that_states_the_answer():
+    """The model writes no evidence; code quotes the document's sentence holding the answer,
+    and a pair whose answer no sentence states is dropped before any check call."""
+    assert checks.sentences("Route 66 runs through U.S. towns. Dr. Reyes drove it.") == [
         "Route 66 runs through U.S. towns.", "Dr. Reyes drove it."]
-    fake = Scripted(screen=[screened()], generate=[PAIR_OK | {"evidence": 99}])
-    assert run(fake)["drop_reason"] == "llm_generate_schema_violation"
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2 | {"answer": "Anna Berg"}]}],
+                    check=[GOOD])
+    result = run(fake)
+    assert result["pairs"][0]["evidence"] == "It spans 503 metres and carries eight traffic lanes."
+    assert result["pair_drops"] == {"answer_not_in_document": 1}
+    assert "evidence" not in json.dumps(generate.schema(2))
 
 
 @pytest.mark.parametrize("reader, answer, answer_type, agree", [

@@ -67,15 +67,16 @@ def served_app(env: dict[str, str]) -> Iterator[str]:
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {str(r["id"]): r for r in sample_corpus_rows()}
 BRIDGE = ROWS["a-017"]["text"]
-TOWER = {"evidence": 15, "question": "How high above the water does each tower of the Golden Gate Bridge rise, in meters?",
+TOWER = {"question": "How high above the water does each tower of the Golden Gate Bridge rise, in meters?",
          "answer": "227", "answer_type": "number"}
-START = {"evidence": 7, "question": "On what date did construction of the Golden Gate Bridge begin?",
+START = {"question": "On what date did construction of the Golden Gate Bridge begin?",
          "answer": "January 5, 1933", "answer_type": "date"}
-TRAFFIC = {"evidence": 19, "question": "According to the passage, how many vehicles cross the bridge on a typical day?",
+TRAFFIC = {"question": "According to the passage, how many vehicles cross the bridge on a typical day?",
            "answer": "110,000", "answer_type": "number"}  # points at a text the reader never sees: a deterministic drop
 AGREES = {"reader_answer": "227 meters", "context_sufficient": True, "leaks_answer": False}
 DISAGREES = AGREES | {"reader_answer": "May 27, 1937"}
 PERSONAS = ["a civil engineering student", "a tourist", "a historian"]
+READ_OFF = ("227 meters", "January 5, 1933")  # what the evidence reader copies from each pair's sentence
 
 
 def screened(**over) -> dict:
@@ -95,10 +96,10 @@ def run_scripted(fake, text: str = BRIDGE, plan: str = "fused") -> engine.Run:
 
 def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
     if plan == "fused":
-        fake = Scripted(screen=[screened()], generate=[{"pairs": [TOWER, START, TRAFFIC]}],
+        fake = Scripted(READ_OFF, screen=[screened()], generate=[{"pairs": [TOWER, START, TRAFFIC]}],
                         check=[{"verdicts": [AGREES, DISAGREES]}])
     else:
-        fake = Scripted(filter=[{"topic": "the bridge", "missing_context": "no", "boilerplate": "no"}],
+        fake = Scripted(READ_OFF, filter=[{"topic": "the bridge", "missing_context": "no", "boilerplate": "no"}],
                         identify=[{"topic": "the bridge", "domain": "Technology & Engineering", "personas": PERSONAS}],
                         generate=[TOWER, START, TRAFFIC], check=[AGREES, DISAGREES])
     return run_scripted(fake, plan=plan), fake
@@ -108,8 +109,9 @@ def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
 def test_each_call_is_named_as_the_rollout_accounts_it(plan):
     run, fake = kept_run(plan)
     names = [c.stage for c in run.calls]
-    assert names == {"fused": ["screen", "generate", "check"],
-                     "paper": ["filter", "identify", "generate", "generate", "generate", "check", "check"]}[plan]
+    assert names == {"fused": ["screen", "generate", "check", "check_standalone", "check_evidence"],
+                     "paper": ["filter", "identify", "generate", "generate", "generate", "check", "check",
+                               "check_standalone", "check_evidence"]}[plan]
     assert {s: names.count(s) for s in names} == {s: u["calls"] for s, u in run.result["usage"].items()}
     assert all(c.state == "done" and c.seconds is not None and c.prompt_tokens == 100 for c in run.calls)
     assert views.usage_rows(run)[-1][:4] == ["total", len(names), 100 * len(names), 20 * len(names)]
@@ -168,7 +170,7 @@ def test_records_are_the_builds_default_schema(tmp_path):
 
 def test_near_duplicate_questions_are_dropped_as_in_a_build():
     twin = TOWER | {"question": "How high above the water does each tower of the Golden Gate Bridge rise in meters?"}
-    fake = Scripted(screen=[screened(personas=PERSONAS[:2])], generate=[{"pairs": [TOWER, twin]}],
+    fake = Scripted(READ_OFF, screen=[screened(personas=PERSONAS[:2])], generate=[{"pairs": [TOWER, twin]}],
                     check=[{"verdicts": [AGREES, AGREES]}])
     run = run_scripted(fake)
     assert len(run.result["pairs"]) == 2 and len(run.records) == 1
@@ -307,7 +309,7 @@ def test_the_mcp_tool_turns_a_document_into_pairs(tiny_server):
     assert "verifiable question-answer pairs" in tools[0].description and "2510.06499" in tools[0].description
     assert set(tools[0].inputSchema["properties"]) == {"document", "call_plan"}
     short = json.loads(short.content[0].text)
-    assert short == {"status": "dropped", "drop_reason": "too_few_tokens", "why": "too few tokens", "pairs": [],
+    assert short == {"status": "dropped", "drop_reason": "too_few_tokens", "why": "the document is shorter than the method's minimum of 50 tokens", "pairs": [],
                      "dropped_pairs": []}
     bridge = json.loads(bridge.content[0].text)
     assert bridge["status"] in {"kept", "dropped"} and bridge["why"] == (engine.plain(bridge["drop_reason"]) if bridge["drop_reason"] else "")
