@@ -35,6 +35,7 @@ REASONS: dict[str, str] = {
     "check_leaks_answer": "the reviewer found that the question gives its answer away",
     # across the dataset
     "near_duplicate_question": "another kept pair asks nearly the same question",
+    "all_pairs_dropped_after_generation": "every kept pair of the document was dropped across the dataset (near duplicates, contamination)",
 }
 
 # Names with a variable part, by prefix.

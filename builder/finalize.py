@@ -33,22 +33,36 @@ def pair_id(source_id: str, question: str) -> str:
     return hashlib.sha256(f"{source_id}\x1f{' '.join(question.lower().split())}".encode()).hexdigest()[:20]
 
 
+def source_domain(metadata: dict) -> str | None:
+    """The domain a source document is labelled with, if its input carried one (`meta.domain`,
+    as the sample corpus does, or a top-level `domain` field)."""
+    meta = metadata.get("meta") if isinstance(metadata.get("meta"), dict) else {}
+    label = meta.get("domain") or metadata.get("domain")
+    return label if isinstance(label, str) else None
+
+
 def make_records(docs: list[dict], cfg: dict, models: dict[str, str]) -> tuple[list[dict], dict]:
     """Records of kept pairs, and the LLM part of the funnel."""
     records, doc_drops, pair_drops, usage = [], Counter(), Counter(), {}
     pairs_generated = 0
+    labelled = Counter()  # documents whose source carries a domain label, and those the model agreed with
     for doc in docs:
         results = doc.get("metadata", {}).get("rollout_results") or []
         if not results:
             doc_drops["llm_no_result"] += 1
             continue
         result = results[0]
+        label = source_domain(doc.get("metadata", {}))
+        if label and result.get("domain"):
+            labelled["documents"] += 1
+            labelled["agree"] += result["domain"] == label
         pairs_generated += result.get("pairs_generated", 0)
         pair_drops.update(result.get("pair_drops", {}))
         for stage, tally in (result.get("usage") or {}).items():
-            total = usage.setdefault(stage, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+            total = usage.setdefault(stage, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0})
             for key in total:
                 total[key] += tally.get(key, 0)
+            total["seconds"] = round(total["seconds"], 1)
         if result["status"] != "kept":
             doc_drops[result["drop_reason"]] += 1
             continue
@@ -62,7 +76,8 @@ def make_records(docs: list[dict], cfg: dict, models: dict[str, str]) -> tuple[l
                 "prompt_version": PROMPT_VERSION, "call_plan": cfg["call_plan"], "contamination": [],
             })
     funnel = {"document_drops": dict(doc_drops), "pairs_generated": pairs_generated,
-              "pair_drops": dict(pair_drops), "llm": usage}
+              "pair_drops": dict(pair_drops), "llm": usage,
+              "domain_labels": {"documents": labelled["documents"], "agree": labelled["agree"]}}
     return records, funnel
 
 
@@ -113,6 +128,7 @@ def finalize(cfg: dict, llm_output: Path, prefilter_funnel: dict, models: dict[s
         "pair_drops": dict(sorted(pair_drops.items())),
         "pairs_kept": len(records),
         "llm": funnel["llm"],
+        "domain_labels": funnel["domain_labels"],
         "models": models,
         "call_plan": cfg["call_plan"],
         "prompt_version": PROMPT_VERSION,

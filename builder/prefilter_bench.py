@@ -102,3 +102,49 @@ def bench_prefilter(documents: int = DOCUMENTS) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(bench_prefilter(), indent=2))
+
+
+# Text of each kind that nobody on the project wrote, from packages this project installs:
+# READMEs (the long descriptions shipped in package metadata), Python source and math docstrings.
+CODE_MODULES = ["idna.core", "click.core", "packaging.version", "jsonschema.validators", "yaml.constructor",
+                "httpx._client", "jinja2.lexer", "requests.sessions"]
+MATH_OBJECTS = ["bernoulli", "fibonacci", "catalan", "harmonic", "totient", "zeta", "binomial", "rsolve"]
+
+
+def _head(text: str, limit: int = 4000) -> str:
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > 0 else limit]
+
+
+def texts_by_kind() -> dict[str, list[str]]:
+    import importlib.util
+    import inspect
+
+    import sympy
+
+    from webscale_rl.builder.audit import _audit_file
+    from webscale_rl.builder.inputs import sample_corpus_rows
+
+    readmes = [json.loads(line)["text"] for line in _audit_file("documents.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    code = [_head(Path(importlib.util.find_spec(name).origin).read_text(encoding="utf-8")) for name in CODE_MODULES]
+    math = [_head(inspect.getdoc(getattr(sympy, name)) or "") for name in MATH_OBJECTS]
+    web = [row["text"] for row in sample_corpus_rows() if not row["meta"].get("planted")]
+    return {"reference": readmes, "code": code, "math": math, "web": web}
+
+
+def kinds_table() -> dict[str, dict[str, float]]:
+    """Share of each kind of text that each kind's rule set drops: {text kind: {rule set: share}}."""
+    from datatrove.data import Document
+    from datatrove.pipeline.filters.base_filter import get_filter_result
+
+    from webscale_rl.builder.prefilter import KINDS
+
+    table: dict[str, dict[str, float]] = {}
+    for text_kind, texts in texts_by_kind().items():
+        table[text_kind] = {}
+        for rule_set in KINDS:
+            filters = [step for step in prefilter_steps({"kind": rule_set}) if hasattr(step, "filter")]
+            dropped = sum(any(not get_filter_result(f.filter(Document(text=t, id=str(i))))[0] for f in filters)
+                          for i, t in enumerate(texts))
+            table[text_kind][rule_set] = round(dropped / len(texts), 2)
+    return table

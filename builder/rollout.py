@@ -125,14 +125,7 @@ async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Set
         pairs, failures = await _generate(doc, call, settings, result["domain"], subject, result["personas"])
         result["pairs_generated"] = len(pairs) + len(failures)
         _drop(result, failures)
-        survivors = []
-        for pair in pairs:
-            failed = checks.check_pair(pair, doc.text, subject)
-            if failed:
-                _drop(result, [(pair, failed[0])])
-            else:
-                survivors.append(pair)
-        kept, rejected = await _check(doc.text, call, settings, survivors) if survivors else ([], [])
+        kept, rejected = await _judge(doc.text, subject, pairs, call, settings)
         _drop(result, rejected)
         result["pairs"] = kept
         if kept:
@@ -187,6 +180,30 @@ async def _generate(doc, call: _Caller, settings: Settings, domain: str, subject
             continue
         pairs += generate_stage.decide(reply, [persona], doc.text).data["pairs"]
     return pairs, failures
+
+
+async def judge_pairs(document: str, subject: str, pairs: list[dict], doc_id: str,
+                      generate: Callable[[dict], Awaitable[Any]], settings: Settings | None = None) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """The keep decision on generated pairs, apart from generating them: what the audit of
+    hand-labelled pairs (`webscale-rl audit`) measures. Call failures become drop reasons."""
+    settings = settings or Settings()
+    try:
+        return await _judge(document, subject, pairs, _Caller(doc_id, generate, settings), settings)
+    except _Dropped as dropped:
+        return [], [(pair, dropped.reason) for pair in pairs]
+
+
+async def _judge(document: str, subject: str, pairs: list[dict], call: _Caller, settings: Settings) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """The deterministic checks first (free), then the check stage on the survivors."""
+    survivors, rejected = [], []
+    for pair in pairs:
+        failed = checks.check_pair(pair, document, subject)
+        if failed:
+            rejected.append((pair, failed[0]))
+        else:
+            survivors.append(pair)
+    kept, dropped = await _check(document, call, settings, survivors) if survivors else ([], [])
+    return kept, rejected + dropped
 
 
 async def _check(document: str, call: _Caller, settings: Settings, pairs: list[dict]) -> tuple[list[dict], list[tuple[dict, str]]]:

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
+from webscale_rl.builder.drop_reasons import explain
 from webscale_rl.dataset_card.layout import CONFIGS, PROMPT_TEMPLATE, SPLIT_RULE, hub_metadata, split_files
 from webscale_rl.dataset_card.plot import domain_plot
 
@@ -33,6 +34,7 @@ CHANGELOG = "changelog.json"
 REPO_PLACEHOLDER = "ORG/NAME"
 SAMPLE_ROWS = 3
 PERSONA_EXAMPLES = 6
+QUALITY_DROP_ROWS = 8
 
 PAPER = {
     "title": "Webscale-RL: Automated Data Pipeline for Scaling RL Data to Pretraining Levels",
@@ -237,31 +239,33 @@ def _tokens(stats: dict, price: float) -> dict:
             "tokens_per_pair": total["total"] / kept if kept else 0.0}
 
 
-_QUALITY_LABELS = {
-    "evidence_in_source_pct": "evidence found verbatim in the source document",
-    "answer_in_evidence_pct": "answer found in its evidence",
-    "leakage_pct": "questions that contain their answer",
-    "near_duplicate_rate": "near-duplicate question rate",
-    "distinct_1": "distinct-1 (unique unigrams / unigrams) over questions",
-    "distinct_2": "distinct-2 (unique bigrams / bigrams) over questions",
-}
+def _quality(stats: dict, domains: Counter, audit: dict | None, quality: dict | None) -> dict:
+    """The figures a reader needs to decide whether to trust the pairs, each one that could
+    have come out bad: the "Other" share, agreement with the source's own domain labels, what
+    the checks dropped and why, and the audit of the keep decision against a person's labels.
+    Rates of the checks' own rules over the kept pairs are left out: they are zero by construction."""
+    total = sum(domains.values())
+    labels = stats.get("domain_labels") or {}
+    generated = stats.get("pairs_generated", 0)
+    drops = sorted((stats.get("pair_drops") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    contamination = (quality or {}).get("contamination")
+    return {
+        "other_pct": 100.0 * domains.get("Other", 0) / total if total else None,
+        "labelled_documents": labels.get("documents", 0),
+        "agreement_pct": 100.0 * labels["agree"] / labels["documents"] if labels.get("documents") else None,
+        "generated": generated,
+        "drops": [{"reason": reason, "count": n, "pct": 100.0 * n / generated if generated else 0.0,
+                   "meaning": _meaning(reason)} for reason, n in drops[:QUALITY_DROP_ROWS]],
+        "audit": audit,
+        "contamination": sorted(contamination.items()) if isinstance(contamination, dict) else [],
+    }
 
 
-def _quality(quality: dict) -> dict:
-    """Every numeric figure in quality.json as (label, value) rows; contamination apart."""
-    rows = []
-    for key, value in quality.items():
-        if key in {"contamination", "answer_types", "domains"}:
-            continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            shown = f"{value:.1f} %" if key.endswith("_pct") else num(value)
-            rows.append({"label": _QUALITY_LABELS.get(key, key.replace("_", " ")), "key": key, "value": shown})
-        elif isinstance(value, dict):
-            for sub, inner in value.items():
-                if isinstance(inner, (int, float)) and not isinstance(inner, bool):
-                    rows.append({"label": f"{key.replace('_', ' ')}: {sub}", "key": f"{key}.{sub}", "value": num(inner)})
-    contamination = quality.get("contamination") if isinstance(quality.get("contamination"), dict) else {}
-    return {"rows": rows, "contamination": sorted(contamination.items())}
+def _meaning(reason: str) -> str:
+    try:
+        return explain(reason)
+    except KeyError:  # a build from an older version of the registry
+        return reason.replace("_", " ")
 
 
 _SOURCE_DETAIL_KEYS = ("dataset", "name", "config", "subset", "split", "revision", "path", "data_files", "glob_pattern")
@@ -314,6 +318,7 @@ def card_context(out_dir: str | Path, repo_id: str | None = None) -> dict:
     config_path = out / "build_config.yaml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
     quality = _read_json(out / "quality.json", required=False)
+    audit = _read_json(out / "audit.json", required=False)
     changelog = read_changelog(out)
     card_cfg = config.get("card") or {}
     table = _light_table(out)
@@ -347,7 +352,7 @@ def card_context(out_dir: str | Path, repo_id: str | None = None) -> dict:
                          if kv[0] in STAGE_DOCS else len(STAGE_DOCS)),
         "stage_docs": STAGE_DOCS,
         "tokens": _tokens(stats, float(card_cfg.get("price_per_million_tokens") or 0.0)),
-        "quality": _quality(quality) if quality else None,
+        "quality": _quality(stats, _counts(table["domain"]), audit, quality),
         "changelog": list(reversed(versions)),
         "paper": PAPER,
         "build_config": fenced(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "yaml"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
-from test_layout import EVIL, fake_build
+from test_layout import EVIL, fake_build, fake_records
 
 from webscale_rl.dataset_card import card, layout
 
@@ -158,15 +158,25 @@ def test_document_text_cannot_break_markdown(built):
         assert len(widths) == 1
 
 
-def test_quality_optional_and_partial(tmp_path):
+def test_quality_in_plain_words_with_figures_that_can_come_out_bad(tmp_path):
     out = tmp_path / "out"
     fake_build(out, n_docs=4, quality=False)
-    assert "## Quality" not in card.render_card(out)
-    (out / "quality.json").write_text(json.dumps({"leakage_pct": 2.5, "distinct_2": 0.8, "notes": "x",
-                                                   "answer_types": {"number": 3}}))
-    text = card.render_card(out)
-    rows = dict((r[0], r[1]) for r in table_rows(text, "## Quality"))
-    assert rows == {"questions that contain their answer": "2.5 %", "distinct-2 (unique bigrams / bigrams) over questions": "0.8"}
+    section = card.render_card(out).split("## Quality", 1)[1].split("## Limitations", 1)[0]
+    assert "Not run for this build: `webscale-rl audit --out DIR/audit.json`" in section
+    drops = {r[0].strip("`"): r for r in table_rows(section, "What the checks dropped")}
+    assert drops["check_answer_incorrect"][1:3] == ["5", "31%"]  # of 16 generated
+    assert drops["check_answer_incorrect"][3].startswith("the reviewer, answering from the document without seeing")
+    assert "pct" not in section and "distinct" not in section  # no dump of keys
+
+    stats = json.loads((out / "stats.json").read_text())
+    (out / "stats.json").write_text(json.dumps(stats | {"domain_labels": {"documents": 10, "agree": 8}}))
+    (out / "audit.json").write_text(json.dumps({"pairs": 40, "labelled_good": 22, "kept": 15, "kept_good": 14,
+                                                "keep_precision": 0.933, "good_dropped": 8, "model": "judge.gguf"}))
+    section = card.render_card(out).split("## Quality", 1)[1].split("## Limitations", 1)[0]
+    other = 100 * sum(r["domain"] == "Other" for r in fake_records(4)) / len(fake_records(4))
+    assert f"{other:.0f}% of the pairs are filed under \"Other\"" in section
+    assert "(10 documents), the model chose the same domain for 80% of them" in section
+    assert "the checks this build ran kept 15, and 93% of those were good. They dropped 8 of the 22 good pairs" in section
 
 
 def test_deterministic_and_changelog_rendered(built):

@@ -169,3 +169,24 @@ def test_junk_file_format():
                                           "near_duplicate", "fragment"}
         if row["meta"]["planted"] in ("exact_duplicate", "near_duplicate"):
             assert row["meta"]["duplicate_of"] in ids
+
+
+def test_rule_sets_per_kind_of_source():
+    assert [type(s).__name__ for s in prefilter_steps({"kind": "code"})] == ["TruncateLongDocuments", "MinTokensFilter", "GopherRepetition"]
+    assert len(prefilter_steps({})) == len(prefilter_steps({"kind": "web"}))  # web is the default
+    assert "C4Quality" in [type(s).__name__ for s in prefilter_steps({"kind": "code", "c4": True})]  # named rules stay on
+    with pytest.raises(SystemExit, match="prefilter.kind"):
+        prefilter_steps({"kind": "poetry"})
+
+
+def test_what_each_rule_set_drops_on_text_nobody_here_wrote():
+    """READMEs, Python source and math docstrings from installed packages, and the sample corpus's
+    web prose. Prints the table; asserts only that a kind's smaller rule set never drops more than
+    the full web set, and that the web set keeps the web prose it was tuned on."""
+    from webscale_rl.builder.prefilter_bench import kinds_table
+
+    table = kinds_table()
+    print("\n" + "\n".join(f"{text:10} " + "  ".join(f"{name} {share:.0%}" for name, share in row.items()) for text, row in table.items()))
+    for row in table.values():
+        assert all(share <= row["web"] for share in row.values())
+    assert table["web"]["web"] == 0.0

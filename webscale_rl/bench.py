@@ -59,11 +59,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-plans", action="store_true")
     args = parser.parse_args(argv)
 
-    from webscale_rl.builder.prefilter_bench import bench_prefilter
+    from webscale_rl.builder.prefilter_bench import bench_prefilter, kinds_table
 
     pre = bench_prefilter()
     print("\n== pre-filter + dedup throughput (same blocks, same documents, one run) ==")
     print(json.dumps(pre, indent=2))
+    kinds = kinds_table()
+    sets = list(next(iter(kinds.values())))
+    print("\n== share of each kind of text that each pre-filter rule set drops (prefilter.kind) ==")
+    print(f"{'text':12}" + "".join(f"{name:>12}" for name in sets))
+    for text_kind, row in kinds.items():
+        print(f"{text_kind:12}" + "".join(f"{row[name]:>12.0%}" for name in sets))
 
     if not args.skip_plans:
         plans = bench_plans(args.model, args.docs)

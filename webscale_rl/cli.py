@@ -15,6 +15,7 @@ COMMANDS = {
     "smoke": ("webscale_rl.cli:smoke_main", "start the embedded server and get one schema-valid JSON reply"),
     "build": ("webscale_rl.builder.pipeline:main", "build a dataset from a YAML config"),
     "report": ("webscale_rl.eval.report:main", "quality report of a built dataset folder"),
+    "audit": ("webscale_rl.builder.audit:main", "precision of the keep decision on hand-labelled pairs"),
     "card": ("webscale_rl.dataset_card.card:main", "(re)generate the dataset card of a built folder"),
     "push": ("webscale_rl.dataset_card.push:main", "push a built folder to the Hub as a tagged version"),
     "demo": ("webscale_rl.space.app:main", "launch the Gradio demo (endpoint from WSRL_* variables, else embedded)"),
