@@ -148,8 +148,9 @@ whether instead itself themselves yourself ever still both either neither else
 
 
 def _stems(text: str) -> set[str]:
-    """Content words cut to 5 letters: 'calibrating' and 'calibrate' meet, 'a' and 'the' do not."""
-    return {w[:5] for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 2}
+    """Content words without a plural s, cut to 5 letters: 'calibrating' and 'calibrate' meet,
+    'bank' and 'banks' too, 'a' and 'the' do not."""
+    return {(w[:-1] if w.endswith("s") and len(w) > 3 else w)[:5] for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 2}
 
 
 def locate_evidence(question: str, answer: str, answer_type: str, document: str) -> str:
@@ -221,18 +222,20 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
     # the asking clause may follow a persona's preamble ("I'm pouring a slab. Is it fine to ...?"),
     # but "0.999... equal to 1" goes on the same sentence
     q = normalize(re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip())[-1])
+    # "In Python, can I ...?": the asking clause may follow a comma
+    yes_no_question = bool(_YES_NO_OPENERS.match(q) or _YES_NO_OPENERS.match(re.sub(r"^[^,?]*,\s*", "", q)))
+    # "Is the bridge red or orange?" is a choice; "Does X, such as A or B, help?" is not
+    choice = re.search(r"\bor\b", q.rsplit(",", 1)[-1]) is not None
+    if yes_no_question and not choice:  # "Does it improve how much they learn?" asks yes or no
+        return answer_type == "yes_no"
+    if answer_type == "yes_no":
+        return yes_no_question
     if re.search(r"\bhow (?:many|much)\b", q):
         return answer_type in ("number", "expression") or bool(_numbers(answer))
     if re.match(r"^who\b", q):
         return answer_type in ("name", "list", "short_phrase") and not re.fullmatch(r"[\d\s.,%-]+", answer)
     if re.match(r"^when (?:is|was|were|are|do|does|did|will|can|could|should)\b|^(?:what year|in what year|which year|in which year|on what date|what date)\b", q):
         return answer_type in ("date", "number")
-    # "In Python, can I ...?": the asking clause may follow a comma
-    yes_no_question = bool(_YES_NO_OPENERS.match(q) or _YES_NO_OPENERS.match(re.sub(r"^[^,?]*,\s*", "", q)))
-    if yes_no_question and not re.search(r"\bor\b", q):
-        return answer_type == "yes_no"
-    if answer_type == "yes_no":
-        return yes_no_question
     return True
 
 

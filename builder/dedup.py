@@ -28,6 +28,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.dedup import MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
 from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactDedupFilter, ExactDedupSignature, ExactFindDedups
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
+from datatrove.pipeline.filters import SamplerFilter
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
@@ -35,7 +36,8 @@ from datatrove.pipeline.writers import JsonlWriter
 DEDUP_KEYS = {"exact", "minhash", "keep_dropped"}
 MINHASH_DEFAULTS = {"enabled": True, "n_grams": 5, "num_buckets": 14, "hashes_per_bucket": 8}
 # Filters that count drops without a reason: the reason their drops get in the funnel.
-UNNAMED_DROPS = {ExactDedupFilter.name: "exact_duplicate", MinhashDedupFilter.name: "near_duplicate"}
+UNNAMED_DROPS = {ExactDedupFilter.name: "exact_duplicate", MinhashDedupFilter.name: "near_duplicate",
+                 SamplerFilter.name: "not_sampled"}
 
 
 def normalized_text(doc: Document) -> str:

@@ -50,6 +50,7 @@ PREFIXES: dict[str, str] = {
     "fineweb_": "datatrove's FineWeb quality filter dropped the document",
     "c4_": "datatrove's C4 quality filter dropped the document",
     "language_": "the language filter dropped the document (language in the name)",
+    "not_sampled": "left out by `input.sample_rate`, a seeded random share of the input",
     "exact_duplicate": "the document is an exact duplicate of an earlier one",
     "near_duplicate": "the document is a near duplicate (MinHash) of an earlier one",
 }

@@ -23,6 +23,7 @@ from typing import Any
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.filters import SamplerFilter
 from datatrove.pipeline.readers import HuggingFaceDatasetReader, ParquetReader
 from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.utils.logging import logger
@@ -30,7 +31,7 @@ from datatrove.utils.logging import logger
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".jsonl.zst", ".jsonl.zstd")
 PARQUET_SUFFIXES = (".parquet",)
 HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-INPUT_KEYS = {"source", "format", "hub", "name", "split", "text_key", "id_key", "limit", "max_record_mb"}
+INPUT_KEYS = {"source", "format", "hub", "name", "split", "text_key", "id_key", "limit", "max_record_mb", "sample_rate"}
 # Warnings per reason and task before the reader only counts (a broken file can have millions of lines).
 MAX_WARNINGS = 20
 
@@ -293,6 +294,11 @@ def make_reader(input_cfg: dict) -> list[PipelineStep]:
     text_key = input_cfg.get("text_key", "text")
     id_key = input_cfg.get("id_key", "id")
     limit = -1 if input_cfg.get("limit") is None else int(input_cfg["limit"])
+    rate = input_cfg.get("sample_rate", 1.0)
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 1:
+        raise SystemExit(f"input.sample_rate must be a share of the input between 0 and 1, got {rate!r}")
+    # datatrove's seeded sampler: the same documents on every run, counted as `not_sampled`
+    sampler = [SamplerFilter(rate=float(rate), seed=0)] if rate < 1 else []
     declared = input_cfg.get("format")
     common = {"text_key": text_key, "id_key": id_key, "limit": limit}
 
@@ -306,12 +312,12 @@ def make_reader(input_cfg: dict) -> list[PipelineStep]:
         options = {"split": input_cfg.get("split", "train")}
         if input_cfg.get("name"):
             options["name"] = input_cfg["name"]
-        return [CountingHubReader(source, dataset_options=options, streaming=True, **common)]
+        return [CountingHubReader(source, dataset_options=options, streaming=True, **common), *sampler]
 
     base, files = local
     fmt = _choose_format(files, declared, source)
     if fmt == "parquet":
         _check_parquet_columns(base, files, text_key)
-        return [CountingParquetReader(str(base), files=files, **common)]
+        return [CountingParquetReader(str(base), files=files, **common), *sampler]
     max_record_bytes = int(float(input_cfg.get("max_record_mb", 16)) * 2**20)
-    return [CountingJsonlReader(str(base), files=files, max_record_bytes=max_record_bytes, **common)]
+    return [CountingJsonlReader(str(base), files=files, max_record_bytes=max_record_bytes, **common), *sampler]

@@ -75,8 +75,7 @@ def test_check_pair_names_every_failure_in_order() -> None:
     bad = {"question": "According to the text, was 1999 the year the survey began?", "answer": "1999",
            "answer_type": "number", "evidence": "The survey began in 1999."}
     assert check_pair(bad, DOC) == ["answer_not_in_document", "evidence_not_in_document", "answer_does_not_fit_question",
-                                    "question_not_grounded", "question_leaks_answer", "question_refers_to_passage",
-                                    "question_not_specific"]
+                                    "question_leaks_answer", "question_refers_to_passage", "question_not_specific"]
     rambling = good | {"answer": "The surveyors started in 1874 and kept measuring every ten years", "answer_type": "expression"}
     assert check_pair(rambling, DOC)[0] == "answer_too_long"
     clauses = good | {"answer": "theodolites, chains that were pulled along the ice, photographs", "answer_type": "list"}
@@ -156,6 +155,7 @@ def test_a_question_must_name_what_it_asks_about(question: str, subject: str, sp
     ("Is 0.999... equal to 1?", "yes", "yes_no", True),                      # the ellipsis ends no sentence
     ("I'm pouring a slab on a hot day. Should I let it dry fast?", "no", "yes_no", True),
     ("Is the bridge red or orange?", "orange", "short_phrase", True),         # a choice, not yes/no
+    ("Does teaching in a preferred style, such as visual or auditory, help?", "no", "yes_no", True),
     ("Does the Golden Gate Bridge carry trains?", "2", "number", False),
     ("Which colour is the Golden Gate Bridge painted?", "yes", "yes_no", False),
 ])
