@@ -200,13 +200,12 @@ def question_specific(question: str, subject: str) -> bool:
     Campground", "Harbor City"), the question carries a proper name too; otherwise it shares a
     distinctive word with the subject ("arithmetic sequences") or carries a number; a subject
     whose other words all appear ("the Dutch tulip mania" in "When did the tulip mania start?")
-    is named too. "What is the
-    name of the campsite?" and "Who voted against the grant program?" name nothing a reader
-    without the document could look up."""
+    is named too. "What is the name of the campsite?" and "Who voted against the grant
+    program?" name nothing a reader without the document could look up."""
     if _proper_names(question):
         return True
     names = _proper_names(subject, skip_first=False)
-    described = _stems(subject) - {w[:5] for w in _GENERIC} - {n[:5] for n in names}
+    described = _stems(subject) - _stems(" ".join(_GENERIC)) - _stems(" ".join(names))
     shared = _stems(question) & described
     if names:  # without the name, only all the subject's other words identify it ("tulip mania")
         return bool(described) and shared == described

@@ -20,7 +20,7 @@ from datatrove.pipeline.inference.run_inference import InferenceConfig
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-from webscale_rl.builder.config import config_hash, endpoints_from, load_config, stage_endpoints
+from webscale_rl.builder.config import config_hash, endpoints_from, load_config
 from webscale_rl.builder.dedup import collect_funnel, document_executors
 from webscale_rl.builder.finalize import finalize
 from webscale_rl.builder.inputs import make_reader
@@ -144,10 +144,7 @@ def build(cfg: dict) -> dict | None:
 
     # 2. The four LLM stages, checkpointed, with a replay cache for resumed runs.
     llm_out = work / "llm" / "output"
-    settings = Settings(call_plan=cfg["call_plan"], seed=cfg["seed"], max_personas=cfg["max_personas"],
-                        demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
-                        temperature={s: v["temperature"] for s, v in cfg["sampling"].items()},
-                        max_tokens={s: v["max_tokens"] for s, v in cfg["sampling"].items()})
+    settings = Settings.from_config(cfg)
     with running_endpoints(cfg) as (endpoints, endpoint_models):
         runner = TransportInferenceRunner(
             rollout_fn=rollout,

@@ -42,6 +42,16 @@ class Settings:
         if self.call_plan not in ("fused", "paper"):
             raise ValueError(f"call_plan must be 'fused' or 'paper', got {self.call_plan!r}")
 
+    @classmethod
+    def from_config(cls, cfg: dict, call_plan: str | None = None) -> "Settings":
+        """What the build config says, for the build and the Space alike."""
+        from webscale_rl.builder.config import stage_endpoints
+
+        return cls(call_plan=call_plan or cfg["call_plan"], seed=cfg["seed"], max_personas=cfg["max_personas"],
+                   demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
+                   temperature={s: v["temperature"] for s, v in cfg["sampling"].items()},
+                   max_tokens={s: v["max_tokens"] for s, v in cfg["sampling"].items()})
+
 
 class Progress:
     """Documents finished and pairs kept in this process, read by the live progress line."""

@@ -30,7 +30,7 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from datatrove.data import Document
 
-from webscale_rl.builder.config import load_config, stage_endpoints
+from webscale_rl.builder.config import load_config
 from webscale_rl.builder.drop_reasons import explain
 from webscale_rl.builder.finalize import drop_across_dataset, make_records
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
@@ -69,14 +69,6 @@ def config_from_env(env: Mapping[str, str] | None = None) -> dict:
     return load_config(None, {"endpoints": {"default": endpoint_from_env(os.environ if env is None else env)}})
 
 
-def settings_for(cfg: dict, call_plan: str) -> Settings:
-    """The rollout Settings the build makes from a config (builder/pipeline.py `build`)."""
-    return Settings(call_plan=call_plan, seed=cfg["seed"], max_personas=cfg["max_personas"],
-                    demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
-                    temperature={s: v["temperature"] for s, v in cfg["sampling"].items()},
-                    max_tokens={s: v["max_tokens"] for s, v in cfg["sampling"].items()})
-
-
 @dataclass
 class Backend:
     """The configured endpoints, open for the app's lifetime (an embedded server runs inside)."""
@@ -97,7 +89,7 @@ def open_backend(cfg: dict) -> Backend:
 
     stack = contextlib.ExitStack()
     endpoints, endpoint_models = stack.enter_context(running_endpoints(cfg))
-    models = {stage: endpoint_models[name] for stage, name in settings_for(cfg, cfg["call_plan"]).endpoints.items()}
+    models = {stage: endpoint_models[name] for stage, name in Settings.from_config(cfg).endpoints.items()}
     return Backend(cfg=cfg, client=LLMClient(endpoints), models=models, stack=stack)
 
 
@@ -276,7 +268,7 @@ async def run_document(run: Run, backend: Backend, changed: Callable[[], None] =
     doc = Document(id=run.doc_id, text=run.text)
     run.prefilter_reason = prefilter_drop(doc, backend.cfg)
     if run.prefilter_reason is None:
-        settings = settings_for(backend.cfg, run.call_plan)
+        settings = Settings.from_config(backend.cfg, run.call_plan)
         generate = Recorder(backend.client.generate, run, settings.max_personas, changed)
         try:
             run.result = await asyncio.wait_for(rollout(doc, generate, settings), timeout=backend.deadline)

@@ -17,8 +17,8 @@ def tiny_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def default_server(tmp_path_factory):
-    """The real llama-server with the `make build-dataset` model (Qwen2.5-Coder-0.5B): the
-    smallest model that gets documents past the filter, so end-to-end tests reach every stage."""
+    """The real llama-server with the `make build-dataset` model (Qwen2.5-Coder-1.5B), with the
+    build's 4 slots, so end-to-end tests reach every stage as a build does."""
     log = tmp_path_factory.mktemp("llama") / "server-default.log"
-    with EmbeddedServer("default", ctx_size=8192, log_path=log) as server:
+    with EmbeddedServer("default", ctx_size=8192, parallel=4, log_path=log) as server:
         yield server

@@ -1,7 +1,7 @@
 """The whole build against the real embedded server: both call plans, the record schema,
 the funnel invariant, and a SIGKILLed run that resumes without re-sending finished calls.
 
-The default preset (0.5B) runs here rather than the tiny one: SmolLM2-135M labels every
+The default preset (1.5B) runs here rather than the tiny one: SmolLM2-135M labels every
 document as boilerplate, so the generate and check stages would never be reached."""
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ RECORD_COLUMNS = {"id", "question", "answer", "answer_type", "evidence", "domain
                   "source_text", "verdicts", "models", "prompt_version", "call_plan"}
 
 
-# Documents on which the default model keeps a pair: a-017 (Golden Gate Bridge) under the
-# fused plan, a-010 (tungsten) under the paper plan; with fixed seeds llama.cpp on CPU repeats
-# its replies, so each plan's test keeps at least one pair.
-KEEPS_A_PAIR = ("a-017", "a-010")
+# Documents on which the default model kept pairs in sample builds (a-006: 23 people form 253
+# pairs; a-016: the first 20 integers add up to 210; b-024: 148 instructional days). Sampling
+# at temperature 0.7 on a server whose prompt cache differs from run to run is not repeatable
+# call for call, so a test keeps at least one pair over three of them, not a given pair.
+KEEPS_A_PAIR = ("a-006", "a-016", "b-024")
 
 
 def sample_docs(n: int, junk: int = 0) -> list[dict]:
@@ -51,11 +52,11 @@ def write_config(tmp_path: Path, docs: list[dict], endpoint_url: str, **over) ->
     cfg = {
         "output_dir": str(tmp_path / "out"),
         "input": {"source": str(corpus)},
-        "endpoints": {"default": {"urls": [endpoint_url], "model": "Qwen2.5-Coder-0.5B-Instruct", "timeout": 120,
+        "endpoints": {"default": {"urls": [endpoint_url], "model": "Qwen2.5-Coder-1.5B-Instruct", "timeout": 300,
                                   "max_in_flight": 1, "backoff_base": 0.05}},
         "records_per_chunk": 1,
         "max_concurrent_documents": 1,
-        "max_personas": 2,
+        "max_personas": 3,
         "sampling": {"generate": {"temperature": 0.7, "max_tokens": 300}},
     } | over
     path = tmp_path / "config.yaml"

@@ -254,7 +254,7 @@ def test_endpoints_come_from_the_environment_only():
         {"default": {"embedded": "tiny", "timeout": 30.0}}
     with pytest.raises(SystemExit, match="WSRL_MODEL"):
         engine.config_from_env({"WSRL_PROVIDER": "together"})
-    assert engine.settings_for(cfg, "paper").call_plan == "paper" and engine.settings_for(cfg, "fused").seed == cfg["seed"]
+    assert engine.Settings.from_config(cfg, "paper").call_plan == "paper" and engine.Settings.from_config(cfg).seed == cfg["seed"]
 
 
 # ---- the Space's files -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The Space in a real browser: Debian's chromium, driven by Playwright, against the app served
 on 127.0.0.1 by the real embedded llama.cpp server. Screenshots go to tests/artifacts/.
 
-The tiny model (SmolLM2-135M) drives the page's mechanics; the default model (0.5B), the
+The tiny model (SmolLM2-135M) drives the page's mechanics; the default model (1.5B), the
 smallest that gets documents past the filter, drives the full run that keeps QA pairs."""
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def test_a_stopped_endpoint_shows_a_friendly_message(page, tmp_path):
 def test_a_full_run_renders_pairs_and_downloads_them(page, default_server, tmp_path):
     """The default model keeps pairs for the Golden Gate Bridge article: intermediate stages,
     then the verdicts, the evidence, the QA table and a JSONL that loads back in the default schema."""
-    with served_app(endpoint_env(default_server.url, "Qwen2.5-Coder-0.5B-Instruct")) as url:
+    with served_app(endpoint_env(default_server.url, "Qwen2.5-Coder-1.5B-Instruct")) as url:
         open_app(page, url)
         page.get_by_role("button", name=re.compile(r"^a-017 ")).click()
         run_and_watch(page)

@@ -46,4 +46,4 @@ def test_the_app_makes_the_pairs_the_build_makes(tmp_path):
     assert sorted(reply["pairs"], key=lambda r: r["id"]) == sorted(built, key=lambda r: r["id"])
     assert Counter(p["reason"] for p in reply["dropped_pairs"]) == Counter(stats["pair_drops"])
     assert reply["status"] == "kept" and stats["documents_with_pairs"] == 1
-    assert built[0]["models"]["generate"].startswith("Qwen2.5-Coder-0.5B-Instruct")
+    assert built[0]["models"]["generate"].startswith("Qwen2.5-Coder-1.5B-Instruct")
