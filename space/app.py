@@ -38,11 +38,14 @@ whose answers a reward function can check, so reinforcement learning can use web
 0. **Pre-filter** (no model): length, Gopher, FineWeb and C4 quality rules drop junk cheaply.
 1. **Filter**: the model drops boilerplate and fragments that need missing context.
 2. **Identify**: the document's domain (one of 10) and up to 3 personas who would ask about it.
-3. **Generate**: one question per persona, with a short answer of a checkable type and the
-   sentence of the document that states it (highlighted below).
-4. **Check**: deterministic checks (the evidence is in the document, the answer is short and of
-   its type, the question does not give it away), then a reviewer model answers each question
-   *blind*, from the document; a pair is kept only if that answer agrees with the pair's.
+3. **Generate**: one pair per persona: the model copies a short answer from the document, types
+   it, and asks for it, naming the subject; code then finds the sentence that states the answer
+   (highlighted below).
+4. **Check**: deterministic checks (the answer is in the document and fits the question, the
+   question names its subject and does not give the answer away), then three readings by a
+   reviewer model: it answers each question *blind* from the document, judges the question
+   alone (without the document), and answers from the evidence sentence alone. A pair is kept
+   only if both answers agree with the pair's and the question stands on its own.
 
 Kept pairs download as JSONL in the dataset's `default` schema, the rows `load_dataset` gives.
 The call plan changes how many model calls this takes, not what is decided."""
@@ -116,7 +119,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
 
         Args:
             document: the text to turn into QA pairs (plain text, at most 12,000 characters).
-            call_plan: "fused" (3 model calls) or "paper" (one call per stage and persona); both decide alike.
+            call_plan: "fused" (at most 5 model calls) or "paper" (one call per stage and persona); both decide alike.
         Returns:
             A JSON object: `status` ("kept" or "dropped"), `drop_reason` and `why` (plain words) when no pair
             was kept, `pairs` (the kept pairs as records of the dataset's `default` schema: question,
@@ -148,7 +151,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
                                       placeholder="Paste an article, a how-to, a forum answer...")
                 with gr.Row():
                     call_plan = gr.Radio(list(views.PLANS), value="fused", label="Call plan", elem_id="call-plan",
-                                         info="fused: 3 model calls; paper: one per stage and persona")
+                                         info="fused: at most 5 model calls; paper: one per stage and persona")
                     run_button = gr.Button("Make QA pairs", variant="primary", elem_id="run")
                 rows = example_rows()
                 gr.Examples(examples=[[r["text"]] for r in rows], inputs=[document], label="Examples from the sample corpus",

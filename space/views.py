@@ -13,12 +13,14 @@ from webscale_rl.space.engine import STAGE_TITLES, Run, plain
 
 # A kept pair's evidence is highlighted in the document, so the table leaves room for the verdicts.
 KEPT_HEADERS = ["#", "question", "answer", "answer type", "persona", "context sufficient", "answer correct",
-                "no leakage", "reviewer's blind answer"]
-KEPT_WIDTHS = ["4%", "33%", "13%", "8%", "14%", "7%", "7%", "6%", "8%"]
+                "no leakage", "reviewer's blind answer", "clear without the document", "answer from the evidence alone"]
+KEPT_WIDTHS = ["3%", "28%", "11%", "7%", "12%", "6%", "6%", "6%", "8%", "6%", "7%"]
 DROPPED_HEADERS = ["#", "question", "answer", "answer type", "dropped because", "reason code", "reviewer's blind answer"]
 USAGE_HEADERS = ["stage", "calls", "prompt tokens", "completion tokens", "seconds"]
-PLANS = {"fused": "fused: filter + identify in one call, all questions in one call, all pairs checked in one call (3 calls)",
-         "paper": "paper: one call per stage and per persona, as in the paper (2 + 2k calls for k personas)"}
+PLANS = {"fused": "fused: filter + identify in one call, all questions in one call, each of the check's three readings "
+                  "in one call for all pairs (at most 5 calls)",
+         "paper": "paper: one call per stage and per persona, as in the paper (2 + 2k calls for k personas), "
+                  "and the check's two further readings per surviving pair"}
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
@@ -123,7 +125,8 @@ def kept_rows(run: Run) -> list[list[str]]:
         rows.append([label, pair["question"], pair["answer"], pair["answer_type"], pair.get("persona", ""),
                      _yes_no(verdicts.get("context_sufficient")),
                      _yes_no(verdicts.get("answer_correct")), _yes_no(verdicts.get("no_leakage")),
-                     verdicts.get("reader_answer", "")])
+                     verdicts.get("reader_answer", ""), _yes_no(verdicts.get("standalone")),
+                     verdicts.get("evidence_answer", "")])
     return rows
 
 

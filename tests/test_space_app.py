@@ -141,7 +141,7 @@ def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
     assert "**kept**" in views.filter_md(run, early) and "a tourist" in views.identity_md(run, early)
     kept = views.kept_rows(run)
     assert [r[:4] for r in kept] == [["Q1", TOWER["question"], "227", "number"]]
-    assert kept[0][4:] == ["a civil engineering student", "yes", "yes", "yes", "227 meters"]
+    assert kept[0][4:] == ["a civil engineering student", "yes", "yes", "yes", "227 meters", "yes", "227 meters"]
     assert len(kept[0]) == len(views.KEPT_HEADERS) == len(views.KEPT_WIDTHS)
     dropped = {r[5]: r for r in views.dropped_rows(run)}
     assert set(dropped) == {"question_refers_to_passage", "check_answer_incorrect"}
