@@ -126,7 +126,9 @@ def answer_in_text(answer: str, text: str, answer_type: str) -> bool:
         if not wanted:  # a number written in words ("twelve") must appear as written
             return _phrase_in(answer, text)
         have = set(_numbers(text))
-        return all(n in have or n * 100 in have or n / 100 in have for n in wanted)
+        # 12% is 0.12, but only where a percent is written: 8 grams is not 800 milligrams
+        percent = any("%" in t or "percent" in t for t in (normalize(answer), normalize(text)))
+        return all(n in have or percent and (n * 100 in have or n / 100 in have) for n in wanted)
     if answer_type == "date":
         return _phrase_in(answer, text) or _date_in(answer, text)
     if answer_type == "list":

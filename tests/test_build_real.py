@@ -32,11 +32,12 @@ RECORD_COLUMNS = {"id", "question", "answer", "answer_type", "evidence", "domain
                   "source_text", "verdicts", "models", "prompt_version", "call_plan"}
 
 
-# Documents on which the default model kept pairs in sample builds (a-006: 23 people form 253
-# pairs; a-016: the first 20 integers add up to 210; b-024: 148 instructional days). Sampling
-# at temperature 0.7 on a server whose prompt cache differs from run to run is not repeatable
-# call for call, so a test keeps at least one pair over three of them, not a given pair.
-KEEPS_A_PAIR = ("a-006", "a-016", "b-024")
+# Documents on which the default model kept pairs in a sample build (a-022: the Greyhaven Bank
+# wind farm; b-020: a lentil soup's nutrition; b-023: Montessori's first Casa dei Bambini;
+# a-004: Dunbar's number). llama.cpp's prompt cache changes the numerics from run to run, so the
+# same document can keep two pairs on one run and none on the next: a test asks for at least
+# one kept pair over four such documents, not for a given pair.
+KEEPS_A_PAIR = ("a-022", "b-020", "b-023", "a-004")
 
 
 def sample_docs(n: int, junk: int = 0) -> list[dict]:
@@ -77,13 +78,13 @@ def check_funnel(stats: dict) -> None:
 
 @pytest.mark.parametrize("plan", ["fused", "paper"])
 def test_both_call_plans_end_to_end(tmp_path, default_server, plan):
-    config = write_config(tmp_path, sample_docs(3, junk=1), default_server.url, call_plan=plan)
+    config = write_config(tmp_path, sample_docs(4, junk=1), default_server.url, call_plan=plan)
     proc = build(config)
     output, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, output[-3000:]
     out = tmp_path / "out"
     stats = json.loads((out / "stats.json").read_text())
-    assert stats["documents_in"] == 4 and stats["call_plan"] == plan
+    assert stats["documents_in"] == 5 and stats["call_plan"] == plan
     check_funnel(stats)
     llm_stages = set(stats["llm"])
     assert llm_stages >= ({"screen"} if plan == "fused" else {"filter"})

@@ -30,7 +30,7 @@ def test_evidence_quote_must_occur_in_the_document(evidence: str, found: bool) -
 
 @pytest.mark.parametrize("answer, answer_type, found", [
     ("1240", "number", True), ("1,240 metres", "number", True), ("1241", "number", False),
-    ("12%", "number", True), ("0.12", "number", True),
+    ("12%", "number", True), ("0.12", "number", True), ("1.874", "number", False),  # a percent only where one is written
     ("3 June 1874", "date", True), ("June 3, 1874", "date", True), ("1874-06-03", "date", True),
     ("4 June 1874", "date", False),
     ("Zürich", "name", True), ("zurich", "name", False), ("Bern", "name", False),
@@ -115,6 +115,7 @@ OATS = ("Unit Prices at the Supermarket\n"
     ("Do shops print the unit price on the shelf label?", "yes", "yes_no",
      "Many shops print the unit price on the shelf label below the main price."),
     ("What does a 1.5 kilogram bag of oats cost?", "5.10", "number", ""),      # stated nowhere
+    ("How many grams of oats are in the box that costs 2.40?", "7.5", "number", ""),  # 750 is not 7.5
     ("Is the Eiffel Tower in Paris?", "yes", "yes_no", ""),                     # nothing about it
 ])
 def test_code_locates_the_sentence_that_states_the_answer(question, answer, answer_type, evidence) -> None:

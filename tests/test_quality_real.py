@@ -6,7 +6,9 @@ real embedded server and prints:
   never shown to the model);
 - how often the model's generated answers are stated in a sentence of the document at all,
   before any check (a property of generation, not a re-run of a filter on its own output);
-- kept pairs per document and seconds per document.
+- kept pairs per document and seconds per document;
+- how many of the corpus's planted fragments (forum replies to messages we cannot see) the LLM
+  filter drops.
 What must always hold is asserted: every kept pair quotes a sentence of its document as
 evidence, an extractive answer is in that sentence, and every drop has a registered reason."""
 
@@ -41,26 +43,32 @@ def test_domain_accuracy_and_evidence_support_on_the_default_model(default_serve
     docs = one_per_domain()
     started = time.monotonic()
 
-    async def run_all() -> list[dict]:
-        return [await rollout(Document(id=d["id"], text=d["text"]), client.generate, Settings()) for d in docs]
+    fragments = [row for row in sample_corpus_rows() if row["meta"].get("planted") == "fragment"]
 
-    results = asyncio.run(run_all())
+    async def run_all(rows: list[dict]) -> list[dict]:
+        return [await rollout(Document(id=d["id"], text=d["text"]), client.generate, Settings()) for d in rows]
+
+    results = asyncio.run(run_all(docs))
     seconds = time.monotonic() - started
     screened = [(d, r) for d, r in zip(docs, results) if r["domain"]]
     right = sum(r["domain"] == d["meta"]["domain"] for d, r in screened)
     generated = [(d, p) for d, r in zip(docs, results) for p in r["pairs"] + r["dropped_pairs"] if "answer" in p]
     stated = sum(bool(locate_evidence(p["question"], p["answer"], p["answer_type"], d["text"])) for d, p in generated)
     kept = sum(len(r["pairs"]) for r in results)
+    fragment_results = asyncio.run(run_all(fragments))
+    fragments_dropped = sum(r["drop_reason"] == "llm_filter_not_self_contained" for r in fragment_results)
     print(f"\n{len(docs)} documents, one per domain, {seconds / len(docs):.1f} s each")
     print(f"domain right against the corpus labels: {right} of {len(screened)} documents that reached the domain step")
     print(f"generated answers stated in a sentence of the document: {stated} of {len(generated)}")
     print(f"kept pairs: {kept} ({kept / len(docs):.2f} per document)")
+    print(f"planted fragments dropped by the LLM filter: {fragments_dropped} of {len(fragments)} "
+          f"({', '.join(r['drop_reason'] or 'kept' for r in fragment_results)})")
     for d, r in zip(docs, results):
         print(f"  {d['id']} {d['meta']['domain']:26} -> {r['domain']!s:26} kept {len(r['pairs'])}  {r['drop_reason'] or ''}")
         for pair in r["pairs"]:
             print(f"      {pair['question']} -> {pair['answer']}")
 
-    for d, r in zip(docs, results):
+    for d, r in zip(docs + fragments, results + fragment_results):
         assert r["domain"] is None or r["domain"] in DOMAINS
         assert r["drop_reason"] == "" or is_registered(r["drop_reason"])
         assert all(is_registered(p["reason"]) for p in r["dropped_pairs"])

@@ -129,17 +129,22 @@ def test_a_stopped_endpoint_shows_a_friendly_message(page, tmp_path):
 
 @pytest.mark.slow
 def test_a_full_run_renders_pairs_and_downloads_them(page, default_server, tmp_path):
-    """The default model keeps pairs for the Golden Gate Bridge article: intermediate stages,
-    then the verdicts, the evidence, the QA table and a JSONL that loads back in the default schema."""
+    """Intermediate stages, then the verdicts, the evidence, the QA table and a JSONL that loads
+    back in the default schema. The default model keeps pairs from most of these examples, but
+    not from every one on every run (llama.cpp's prompt cache changes the numerics), so the test
+    runs examples until one keeps a pair."""
     with served_app(endpoint_env(default_server.url, "Qwen2.5-Coder-1.5B-Instruct")) as url:
         open_app(page, url)
-        page.get_by_role("button", name=re.compile(r"^a-017 ")).click()
-        run_and_watch(page)
-        expect(page.locator("#filter")).to_contain_text("kept", timeout=MODEL_WAIT)  # before the run ends
-        expect(page.locator("#identity")).not_to_contain_text("waiting")
-        expect(page.locator("#status")).to_contain_text("Running: stage")  # the verdicts came in mid-run
-        shot(page, "default-running")
-        expect(page.locator("#status")).to_contain_text("Done in", timeout=MODEL_WAIT * 2)
+        for example in ("a-017", "a-010", "b-015", "b-012"):
+            page.get_by_role("button", name=re.compile(rf"^{example} ")).click()
+            run_and_watch(page)
+            expect(page.locator("#filter")).to_contain_text("kept", timeout=MODEL_WAIT)  # before the run ends
+            expect(page.locator("#identity")).not_to_contain_text("waiting")
+            expect(page.locator("#status")).to_contain_text("Running: stage")  # the verdicts came in mid-run
+            shot(page, "default-running")
+            expect(page.locator("#status")).to_contain_text("Done in", timeout=MODEL_WAIT * 2)
+            if page.locator("#kept tbody tr").filter(has_text="?").count():
+                break
         expect(page.locator("#status")).to_contain_text("QA pair(s) kept")
         questions = page.locator("#kept tbody tr")
         expect(questions.first).to_contain_text("?")
@@ -155,5 +160,5 @@ def test_a_full_run_renders_pairs_and_downloads_them(page, default_server, tmp_p
     rows = datasets.load_dataset("json", data_files=str(saved), split="train").to_list()
     table = pa.Table.from_pylist(rows, schema=DEFAULT_SCHEMA)  # every column of the schema, typed
     assert table.num_rows == kept >= 1 and set(rows[0]) == set(DEFAULT_SCHEMA.names)
-    assert all(r["source_id"] == "a-017" and r["verdicts"]["answer_correct"] for r in rows)
+    assert len({r["source_id"] for r in rows}) == 1 and all(r["verdicts"]["answer_correct"] for r in rows)
     assert [json.loads(line)["question"] for line in saved.read_text().splitlines()] == [r["question"] for r in rows]
