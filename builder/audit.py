@@ -58,8 +58,11 @@ async def decide(labels: list[dict], generate, settings: Settings) -> list[str]:
     by_document: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, row in enumerate(labels):
         by_document[(row["source"], row["subject"])].append(i)
+    # at most as many pairs per check call as a build sends (one per persona)
+    groups = [(key, indices[at:at + settings.max_personas]) for key, indices in by_document.items()
+              for at in range(0, len(indices), settings.max_personas)]
     outcomes = [""] * len(labels)
-    for (source, subject), indices in by_document.items():
+    for (source, subject), indices in groups:
         pairs = [{key: labels[i][key] for key in ("question", "answer", "answer_type")} | {"persona": labels[i].get("persona", "")}
                  for i in indices]
         for pair in pairs:  # the evidence is located as the generate stage locates it
