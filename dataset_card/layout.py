@@ -35,7 +35,8 @@ SPLIT_RULE = (
 
 _STR = pa.string()
 VERDICTS = pa.struct([("context_sufficient", pa.bool_()), ("answer_correct", pa.bool_()),
-                      ("no_leakage", pa.bool_()), ("reader_answer", _STR)])
+                      ("no_leakage", pa.bool_()), ("reader_answer", _STR), ("standalone", pa.bool_()),
+                      ("evidence_answer", _STR), ("evidence_supports", pa.bool_())])
 MODELS = pa.struct([("filter", _STR), ("identify", _STR), ("generate", _STR), ("check", _STR)])
 MESSAGES = pa.list_(pa.struct([("role", _STR), ("content", _STR)]))
 

