@@ -282,3 +282,18 @@ def prefilter_steps(prefilter_cfg: dict) -> list[PipelineStep]:
         if params is not None:
             steps.append(_build(rule, params))
     return steps
+
+
+def first_drop(steps: list[PipelineStep], doc: Document) -> str | None:
+    """Runs the steps like a pipeline on one document (the Space, the tests): the reason of the
+    first drop as the funnel names it, "unnamed" for a drop without one, None when kept."""
+    stream = [doc]
+    for step in steps:
+        stream = list(step.run(stream, 0, 1))
+    if stream:
+        return None
+    for step in steps:
+        for key, value in step.stats.stats.items():
+            if key.startswith("dropped_") and value.total:
+                return key.removeprefix("dropped_")
+    return "unnamed"

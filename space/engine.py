@@ -34,7 +34,7 @@ from webscale_rl.builder.config import load_config
 from webscale_rl.builder.drop_reasons import explain
 from webscale_rl.builder.finalize import drop_across_dataset, make_records
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
-from webscale_rl.builder.prefilter import MAX_CHARS, prefilter_steps
+from webscale_rl.builder.prefilter import MAX_CHARS, first_drop, prefilter_steps
 from webscale_rl.builder.rollout import Settings, rollout
 from webscale_rl.builder.stages import check, filter as filter_stage, identify, screen
 from webscale_rl.transport import LLMClient, parse_json
@@ -115,17 +115,7 @@ def too_long(text: str) -> str | None:
 
 def prefilter_drop(doc: Document, cfg: dict) -> str | None:
     """The build's heuristic pre-filter on one document: the first drop reason, else None."""
-    steps = prefilter_steps(cfg["prefilter"])
-    stream = [doc]
-    for step in steps:
-        stream = list(step.run(stream, 0, 1))
-    if stream:
-        return None
-    for step in steps:
-        for key, value in step.stats.stats.items():
-            if key.startswith("dropped_") and value.total:
-                return key.removeprefix("dropped_")
-    return "prefilter"
+    return first_drop(prefilter_steps(cfg["prefilter"]), doc)
 
 
 def plain(reason: str) -> str:

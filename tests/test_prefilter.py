@@ -10,6 +10,7 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import get_filter_result
 
 from webscale_rl.builder.inputs import make_reader
+from webscale_rl.builder import prefilter
 from webscale_rl.builder.prefilter import (C4Quality, LocalLanguageFilter, MinTokensFilter, TruncateLongDocuments,
                                            cut_at_boundary, prefilter_steps)
 
@@ -23,17 +24,10 @@ EXPECTED = {
 
 
 def first_drop(steps, doc: Document) -> str | None:
-    """Runs the steps like a pipeline on one document; the reason of the first drop, else None."""
-    stream = [doc]
-    for step in steps:
-        stream = list(step.run(stream, 0, 1))
-    if stream:
-        return None
-    for step in steps:
-        for key, value in step.stats.stats.items():
-            if key.startswith("dropped_") and value.total:
-                return key.removeprefix("dropped_")
-    raise AssertionError("dropped without a reason")
+    """The builder's one-document run of the steps; a drop must carry its reason."""
+    reason = prefilter.first_drop(steps, doc)
+    assert reason != "unnamed", "dropped without a reason"
+    return reason
 
 
 @pytest.fixture(scope="module")
