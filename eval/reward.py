@@ -6,6 +6,14 @@ strings for string prompts and [{"role": "assistant", "content": ...}] for chat 
 verl calls `compute_score(data_source, solution_str, ground_truth, extra_info)` once per
 sample when `custom_reward_function.path` points at this file.
 
+Both refuse a completion that only repeats its prompt (TRL passes `prompts`; our verl rows
+carry the question in extra_info). Where the reference itself cannot be checked (empty, too
+long, an expression math-verify cannot parse) TRL's reward is None, which GRPOTrainer reads as
+"skip this sample"; verl has no such value and gets 0.0.
+
+Every built dataset ships this module and eval/verify.py inlined into one file, reward.py
+(dataset_card/reward_module.py), so trainers need the dataset and PyPI packages only.
+
 Example (TRL):
     from webscale_rl.eval.reward import answer_reward
     GRPOTrainer(model=..., reward_funcs=answer_reward, train_dataset=load_dataset(repo, "trl", split="train"))
@@ -18,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from webscale_rl.eval.verify import score
+from webscale_rl.eval.verify import gold_decidable, score
 
 
 def completion_text(completion: Any) -> str:
@@ -51,17 +59,38 @@ def _per_sample(value: Any, count: int, name: str) -> list:
     return values
 
 
+def prompt_text(prompt: Any) -> str:
+    """The text of a prompt as TRL passes it: a string, or a chat list (every message's text)."""
+    if prompt is None:
+        return ""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, dict):
+        return completion_text(prompt)
+    if isinstance(prompt, (list, tuple)):
+        return "\n\n".join(completion_text(m) for m in prompt)
+    return str(prompt)
+
+
 def answer_reward(completions: list, answer: list[str] | str, answer_type: list[str | None] | str | None = None,
-                  **kwargs: Any) -> list[float]:
-    """1.0 where the completion's final answer matches the row's `answer`, else 0.0.
-    Extra columns (prompts, id, trainer_state, ...) arrive in kwargs and are ignored."""
+                  **kwargs: Any) -> list[float | None]:
+    """1.0 where the completion's final answer matches the row's `answer`, else 0.0; None for
+    a row whose answer the rules cannot check (TRL skips it). `prompts`, when TRL passes it,
+    lets the check refuse a completion that repeats its prompt; other extra columns (id,
+    trainer_state, ...) arrive in kwargs and are ignored."""
     answers = _per_sample(answer, len(completions), "answer")
     types = _per_sample(answer_type, len(completions), "answer_type")
-    return [score(completion_text(c), str(a), t or None) for c, a, t in zip(completions, answers, types)]
+    prompts = kwargs.get("prompts")
+    questions = [None] * len(completions) if prompts is None else \
+        [prompt_text(p) for p in _per_sample(prompts, len(completions), "prompts")]
+    return [score(completion_text(c), str(a), t or None, q) if gold_decidable(str(a or ""), t or None) else None
+            for c, a, t, q in zip(completions, answers, types, questions)]
 
 
 def compute_score(data_source: str, solution_str: str, ground_truth: str, extra_info: dict | None = None) -> float:
-    """verl's custom reward: the same check; `extra_info["answer_type"]` selects the rules
-    (our verl config stores it there) and otherwise the type is inferred."""
-    answer_type = extra_info.get("answer_type") if isinstance(extra_info, dict) else None
-    return score(completion_text(solution_str), str(ground_truth), answer_type or None)
+    """verl's custom reward: the same check; `extra_info["answer_type"]` selects the rules and
+    `extra_info["question"]` is the question a completion must not merely repeat (our verl
+    config stores both there); without them the type is inferred."""
+    info = extra_info if isinstance(extra_info, dict) else {}
+    return score(completion_text(solution_str), str(ground_truth), info.get("answer_type") or None,
+                 info.get("question") or None)

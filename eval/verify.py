@@ -2,9 +2,16 @@
 
 The RL reward, the `evaluate` metric and the equivalence test set all go through `verify`.
 It is deliberately strict where a lenient rule would let a policy game the reward
-(hedges such as "5 or 6", negations, wrong-but-close numbers, a less precise number) and
-lenient where answers differ only in form (12,000 / 12k / twelve thousand, 0.5 / 1/2 / 50%,
-"Paris" / "Paris, France", dates in any common format, list order, accents, articles).
+(hedges such as "5 or 6" or "maybe Paris", negations, contradictions such as "No. Actually
+yes.", several boxed candidates, the answer buried in a sentence that denies it, a surname
+alone for a full name, a number with the wrong unit, an empty or invisible box, a repeated
+prompt; eval/hacking_cases.jsonl lists the tricks) and lenient where answers differ only in
+form (12,000 / 12k / twelve thousand, 0.5 / 1/2 / 50%, "Paris" / "Paris, France", dates in
+any common format, list order, accents, articles). Where it must err, it refuses: a false
+accept rewards a wrong answer, a false reject only withholds one reward.
+
+This module depends on the standard library and, for expressions, math-verify (sympy): the
+dataset's shipped reward.py is generated from it and eval/reward.py (dataset_card/reward_module.py).
 
 Answer types follow the generator's: number, date, name, short_phrase, yes_no, list,
 expression. `answer_type=None` infers a type from the ground truth.
@@ -32,11 +39,81 @@ _COSTLY = re.compile(r"\d{3,}\s*!|\^\s*\{?\s*[-+]?\d{3,}|\*\*\s*\(?\s*\d{3,}|\^\
 # Extraction: the final answer out of a free-form response
 # ---------------------------------------------------------------------------------------
 
+# The instruction every RL prompt of the dataset ends with (dataset_card/layout.py builds the
+# prompt from it). A completion that repeats it, or the question, has not answered: the copies
+# are removed before the answer is extracted.
+PROMPT_INSTRUCTION = "Give a short, exact answer. Put only the final answer inside \\boxed{}."
+MAX_BOXES = 8  # more distinct boxed answers than this is a list of guesses, refused outright
+ECHO_RUN = 6  # an answer sharing this many consecutive words with the question copies it
+
 _THINK_END = re.compile(r"</think>", re.I)
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.I | re.S)
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _ANSWER_MARK = re.compile(
     r"(?:final\s+answer|answer)[ \t]*(?:\*\*|__)?[ \t]*(?:[:：=]|\bis\b:?)[ \t]*(?:\*\*|__)?", re.I)
+
+
+def _answer_region(response: str) -> str:
+    """The response without its reasoning: after the last </think>, or with <think> blocks removed."""
+    text = str(response or "")
+    ends = list(_THINK_END.finditer(text))
+    return text[ends[-1].end():] if ends else _THINK_BLOCK.sub("", text)
+
+
+def _all_boxed(text: str) -> list[str]:
+    """Contents of every closed top-level \\boxed{...}, in order (a box inside a box is part of it)."""
+    starts = sorted(m.end() - 1 for m in _BOXED.finditer(text))
+    closing: dict[int, int] = {}
+    stack: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            closing[stack.pop()] = i
+    spans = [(start, closing[start]) for start in starts if start in closing]
+    outer, end = [], -1
+    for start, stop in spans:
+        if start > end:
+            outer.append((start, stop))
+            end = stop
+    return [text[start + 1:stop] for start, stop in outer]
+
+
+def _echo_pattern(text: str) -> re.Pattern | None:
+    words = text.split()
+    if len(words) < 4:
+        return None  # "Who?" may well be part of an answer
+    return re.compile(r"\s+".join(re.escape(word) for word in words), re.I)
+
+
+@lru_cache(maxsize=4096)
+def _echo_patterns(question: str) -> tuple[re.Pattern, ...]:
+    """The prompt's instruction, the whole question and each of its paragraphs, longest first."""
+    parts = {question.strip(), PROMPT_INSTRUCTION, *(part.strip() for part in re.split(r"\n\s*\n", question))}
+    patterns = (_echo_pattern(part) for part in sorted(parts, key=len, reverse=True) if part)
+    return tuple(pattern for pattern in patterns if pattern is not None)
+
+
+def strip_echo(response: str, question: str | None = None) -> str:
+    """The response without copies of the prompt's instruction and of the question (any case,
+    any spacing): what is left is what the model wrote itself."""
+    text = str(response or "")
+    for pattern in _echo_patterns(str(question or "")):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _echo_words(text: str) -> list[str]:
+    return re.findall(r"\w+", _ascii_fold(text).casefold())
+
+
+def copies_question(answer: str, question: str | None) -> bool:
+    """The answer shares a run of ECHO_RUN words with the question: a cut copy of the prompt."""
+    if not question:
+        return False
+    q, a = _echo_words(question), _echo_words(answer)
+    runs = {tuple(q[i:i + ECHO_RUN]) for i in range(len(q) - ECHO_RUN + 1)}
+    return any(tuple(a[i:i + ECHO_RUN]) in runs for i in range(len(a) - ECHO_RUN + 1))
 
 
 def _last_boxed(text: str) -> str | None:
@@ -58,9 +135,13 @@ def _last_boxed(text: str) -> str | None:
     return text[start + 1:closing[start]]
 
 
+# LaTeX that shows nothing: an answer drawn invisibly, or spacing, is no answer
+_INVISIBLE = re.compile(r"\\[hv]?phantom\s*\{[^{}]*\}|\\(?:quad|qquad|[,;:! ])|^\s*\{\s*\}\s*$")
+
+
 def _strip_wrappers(text: str) -> str:
     """Markdown emphasis, LaTeX math delimiters, quotes and a final full stop."""
-    text = text.strip()
+    text = _INVISIBLE.sub("", text).strip()
     for _ in range(3):
         before = text
         text = re.sub(r"^(?:[-*•]\s+|\d+[.)]\s+(?=\D))", "", text) if "\n" not in text else text
@@ -80,9 +161,7 @@ def extract_answer(response: str) -> str:
     """The final answer of a response: the last \\boxed{} (our RL prompt asks for one), else
     what follows the last "Answer:" / "the answer is", else the last non-empty line.
     Reasoning in <think>...</think> is ignored."""
-    text = str(response or "")
-    ends = list(_THINK_END.finditer(text))
-    text = text[ends[-1].end():] if ends else _THINK_BLOCK.sub("", text)
+    text = _answer_region(response)
     boxed = _last_boxed(text)
     if boxed is not None:
         return _strip_wrappers(boxed)
@@ -203,6 +282,7 @@ class Quantity:
     explicit: bool
     percent: bool
     unit: str | None
+    other_unit: str | None = None  # a word after the number that is no unit the rules know ("fathoms", "people")
 
 
 # alias -> canonical unit; canonical unit -> (dimension, factor to the dimension's base,
@@ -356,7 +436,8 @@ def _quantity_from_match(m: re.Match, unit_text: str) -> Quantity | None:
     unit = _canonical_unit(unit_text, m.group("cur"))
     if unit is False:
         return None
-    return Quantity(value, quantum, len(sig_digits), explicit, bool(m.group("pct")), unit or None)
+    other = _unknown_unit_word(unit_text) if unit is None and not m.group("pct") else None
+    return Quantity(value, quantum, len(sig_digits), explicit, bool(m.group("pct")), unit or None, other)
 
 
 def _canonical_unit(unit_text: str, currency: str | None) -> str | None | bool:
@@ -372,7 +453,28 @@ def _canonical_unit(unit_text: str, currency: str | None) -> str | None | bool:
     for candidate in (tail, tail.lower(), re.sub(r"^(?:of|in)\s+", "", tail.lower())):
         if candidate in _UNIT_ALIAS:
             return _UNIT_ALIAS[candidate]
+    # a unit followed by other words: "1,280 ft tall", "12 km north of the city"
+    words = re.sub(r"^(?:of|in)\s+(?=\S)", "", tail).split()
+    for size in (3, 2, 1):
+        if len(words) > size:
+            lead = " ".join(words[:size])
+            for candidate in (lead, lead.lower()):
+                if candidate in _UNIT_ALIAS:
+                    return _UNIT_ALIAS[candidate]
     return None
+
+
+# Words that are units in one reading and not in another ("10 pounds" of weight or money):
+# never held against a unit the reference states.
+_AMBIGUOUS_UNIT_WORDS = {"pound", "pounds", "ton", "tons", "point", "points"}
+
+
+def _unknown_unit_word(unit_text: str) -> str | None:
+    """The first word after a number when it is a word the unit table does not know."""
+    words = re.findall(r"[^\W\d_]+", re.sub(r"^\W*(?:of|in)\s+", "", unit_text.strip().lower()))
+    if not words or words[0] in _AMBIGUOUS_UNIT_WORDS or words[0] in _MAGNITUDES:
+        return None
+    return words[0]
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)\s*(?:,|and)?\s*", re.I)
@@ -481,7 +583,10 @@ def _convert(p: Quantity, gold: Quantity) -> tuple[Fraction, Fraction | None] | 
 
 
 def numbers_equal(p: Quantity, gold: Quantity) -> bool:
-    """Equal value after unit conversion, percent readings and stated precision."""
+    """Equal value after unit conversion, percent readings and stated precision. A unit the
+    rules know against a word they do not ("1,280 fathoms" for "1,280 m") is a different unit."""
+    if (p.unit is None) != (gold.unit is None) and (p.other_unit or gold.other_unit):
+        return False
     converted = _convert(p, gold)
     if converted is None:
         return False
@@ -656,15 +761,20 @@ def _is_hedge(text: str) -> bool:
     return bool(_HEDGES.search(t) or re.search(r"\b(?:yes\W+(?:and|or)\W+no|no\W+(?:and|or)\W+yes)\b", t))
 
 
+def _expand_negations(text: str) -> str:
+    t = re.sub(r"\b(can)'?t\b", r"\1 not", text)
+    t = re.sub(r"\bwon'?t\b", "will not", t)
+    return re.sub(r"n'?t\b", " not", t)
+
+
 def yes_no(text: str) -> str | None:
     """"yes", "no" or None (a hedge, or no clear polarity)."""
-    t = _light(text)
-    t = re.sub(r"\b(can)'?t\b", r"\1 not", t)
-    t = re.sub(r"\bwon'?t\b", "will not", t)
-    t = re.sub(r"n'?t\b", " not", t)
+    t = _expand_negations(_light(text))
     words = re.findall(r"[a-z]+", t)
     if not words or _is_hedge(t):
         return None
+    if words[:2] in (["no", "one"], ["no", "matter"]):
+        return None  # "No one would say ..." is a sentence, not a "No"
     if words[:2] == ["of", "course"]:
         words = ["yes"] + words[2:]
     if words[0] in _YES and words[1:2] == ["not"]:
@@ -679,12 +789,41 @@ def yes_no(text: str) -> str | None:
     return None
 
 
+# Polarity words that make up a whole clause ("No.", "yes", "True") and words that only
+# steer a clause ("actually", "wait") or intensify it ("definitely").
+_BARE_POLARITY = {"yes": "yes", "yeah": "yes", "yep": "yes", "yup": "yes", "true": "yes", "correct": "yes",
+                  "right": "yes", "affirmative": "yes", "no": "no", "nope": "no", "nah": "no", "false": "no",
+                  "incorrect": "no", "wrong": "no", "negative": "no", "not": "no"}
+_STEERING = {"actually", "wait", "well", "oh", "hmm", "so", "then", "sorry", "also", "rather", "instead",
+             "correction", "mean", "i", "ok", "okay", "answer", "final", "is", "the", "definitely", "certainly",
+             "absolutely", "surely", "of", "course", "really", "in", "fact", "on", "second", "thought"}
+_CLAUSE_SPLIT = re.compile(r"[.;:!?,…\n()/]+|\b(?:but|and|or|then)\b")
+_BARE_AUX = re.compile(_AUX.pattern + r"$")
+
+
+def polarities(text: str) -> set[str]:
+    """The polarity of every clause of the answer that is only a polarity: "No. Actually yes."
+    has both, "Yes, no doubt" and "No, it does not" have one."""
+    found = set()
+    for clause in _CLAUSE_SPLIT.split(_expand_negations(_light(text))):
+        words = re.findall(r"[a-z]+", clause)
+        if _BARE_AUX.match(" ".join(words)):
+            found.add("no" if _BARE_AUX.match(" ".join(words)).group("neg") else "yes")
+            continue
+        core = [w for w in words if w not in _STEERING]
+        if words and not core and any(w in ("definitely", "certainly", "absolutely", "surely", "course") for w in words):
+            found.add("yes")  # "Definitely." / "Of course."
+        elif core and all(w in _BARE_POLARITY for w in core):
+            found.update(_BARE_POLARITY[w] for w in core)
+    return found
+
+
 def _compare_yes_no(pred: str, gold: str) -> bool | None:
     g = yes_no(gold)
     if g is None:
         return None
-    if _is_hedge(pred):
-        return False
+    if _is_hedge(pred) or len(polarities(pred)) > 1:
+        return False  # "maybe", "yes and no", "No. Actually yes."
     p = yes_no(pred)
     return None if p is None else p == g  # no polarity ("It freezes at night"): undecided
 
@@ -830,9 +969,37 @@ def _strip_titles(tokens: list[str]) -> list[str]:
     return tokens[start:end]
 
 
-def _name_match(p: list[str], g: list[str]) -> bool:
-    """Names: titles and kind words ignored; a surname alone, a dropped middle name, initials
-    for given names, and German umlaut spellings (Goedel / Gödel) accepted."""
+_PARTICLES = {"da", "de", "del", "della", "der", "den", "di", "du", "van", "von", "la", "le", "bin", "ibn", "al",
+              "el", "y", "of", "the", "and", "ap", "af", "zu"}
+_DOTTED = {"dr", "mr", "mrs", "ms", "st", "mt", "jr", "sr", "prof", "rev", "gen", "col", "capt", "lt", "sgt",
+           "hon", "ft", "ste", "co", "inc", "ltd", "corp", "bros", "vs"}
+_NOT_NAME = {"actually", "wait", "not", "no", "but", "or", "nor", "maybe", "perhaps", "probably", "possibly",
+             "answer", "final", "is", "was", "correction", "sorry", "yes", "so", "then", "never", "definitely",
+             "either", "instead", "rather", "likely", "wrong", "correct", "mean", "think", "guess"}
+
+
+def _name_like(text: str) -> bool:
+    """The text reads as one name: capitalised words, initials and name particles, no sentence
+    break and no clause punctuation ("Albert Einstein", "Leonardo da Vinci", "J. S. Bach"; not
+    "London. Paris" nor "the answer is not Paris")."""
+    t = _ascii_fold(str(text).translate(_FOLD_EXTRA)).strip()
+    if re.search(r"[,;:!?()\[\]/]", t):
+        return False
+    for m in re.finditer(r"(\w+)\.\s+\S", t):
+        if len(m.group(1)) >= 2 and m.group(1).lower() not in _DOTTED:
+            return False
+    for word in re.findall(r"[^\W\d_][\w'’-]*", t):
+        if word.lower() in _NOT_NAME or (word[0].islower() and word.lower() not in _PARTICLES):
+            return False
+    return True
+
+
+def _name_match(p: list[str], g: list[str], pred_name_like: bool = True) -> bool:
+    """Names: titles and kind words ignored; a fuller name for a shorter reference ("Albert
+    Einstein" for "Einstein") when the prediction reads as a name, a dropped middle name,
+    initials for given names, and German umlaut spellings (Goedel / Gödel) accepted. A part of
+    the reference's name (a surname or a given name alone) is not: "Einstein" leaves open which
+    Einstein, and a policy learns to drop what it is unsure of."""
     p, g = _strip_titles(_plain(p)), _strip_titles(_plain(g))
     if not p or not g:
         return False
@@ -845,16 +1012,59 @@ def _name_match(p: list[str], g: list[str]) -> bool:
     bare_g = [t for t in g if t not in _GENERIC and t != "of"]
     if bare_p and bare_g and (bare_p != p or bare_g != g) and _tokens_equal(bare_p, bare_g):
         return True  # "Nile" / "Nile River", "Harvard" / "Harvard University"
+    if len(p) > len(g) and pred_name_like and p[-len(g):] == g and len(p) - len(g) <= 3 and len(g[-1]) > 1 and \
+            any(t not in _GENERIC for t in g):
+        return True  # "Albert Einstein" for "Einstein", "Leonardo da Vinci" for "da Vinci"
     short, long = (p, g) if len(p) < len(g) else (g, p)
-    if len(short) < len(long) and short == long[-len(short):] and len(short[-1]) > 1 and \
-            any(t not in _GENERIC for t in short):
-        return True  # "Einstein" / "Albert Einstein", "da Vinci" / "Leonardo da Vinci"
-    if 2 <= len(short) < len(long) and short[0] == long[0] and short[-1] == long[-1] and _is_subsequence(short, long):
+    if 2 <= len(short) < len(long) and short[0] == long[0] and short[-1] == long[-1] and \
+            _is_subsequence(short, long) and (long is g or pred_name_like):
         return True  # "Marie Curie" / "Marie Sklodowska Curie"
     if len(p) == len(g) and p[-1] == g[-1]:
         return all(a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
                    for a, b in zip(p[:-1], g[:-1]))  # "J. S. Bach" / "Johann Sebastian Bach"
     return False
+
+
+_PLACES = {name.casefold() for name in """
+Afghanistan|Albania|Algeria|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Australia|Austria|Azerbaijan|
+Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia and Herzegovina|Botswana|
+Brazil|Brunei|Bulgaria|Burkina Faso|Burundi|Cambodia|Cameroon|Canada|Cape Verde|Central African Republic|Chad|Chile|
+China|Colombia|Comoros|Congo|Costa Rica|Croatia|Cuba|Cyprus|Czechia|Czech Republic|Denmark|Djibouti|Dominica|
+Dominican Republic|DR Congo|East Timor|Ecuador|Egypt|El Salvador|Equatorial Guinea|Eritrea|Estonia|Eswatini|Ethiopia|
+Fiji|Finland|France|Gabon|Gambia|Georgia|Germany|Ghana|Greece|Grenada|Guatemala|Guinea|Guinea-Bissau|Guyana|Haiti|
+Honduras|Hungary|Iceland|India|Indonesia|Iran|Iraq|Ireland|Israel|Italy|Ivory Coast|Jamaica|Japan|Jordan|Kazakhstan|
+Kenya|Kiribati|Kosovo|Kuwait|Kyrgyzstan|Laos|Latvia|Lebanon|Lesotho|Liberia|Libya|Liechtenstein|Lithuania|Luxembourg|
+Madagascar|Malawi|Malaysia|Maldives|Mali|Malta|Marshall Islands|Mauritania|Mauritius|Mexico|Micronesia|Moldova|Monaco|
+Mongolia|Montenegro|Morocco|Mozambique|Myanmar|Namibia|Nauru|Nepal|Netherlands|New Zealand|Nicaragua|Niger|Nigeria|
+North Korea|North Macedonia|Norway|Oman|Pakistan|Palau|Palestine|Panama|Papua New Guinea|Paraguay|Peru|Philippines|
+Poland|Portugal|Qatar|Romania|Russia|Rwanda|Saint Lucia|Samoa|San Marino|Saudi Arabia|Senegal|Serbia|Seychelles|
+Sierra Leone|Singapore|Slovakia|Slovenia|Solomon Islands|Somalia|South Africa|South Korea|South Sudan|Spain|Sri Lanka|
+Sudan|Suriname|Sweden|Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Togo|Tonga|Trinidad and Tobago|Tunisia|
+Turkey|Türkiye|Turkmenistan|Tuvalu|Uganda|Ukraine|United Arab Emirates|UAE|United Kingdom|UK|United States|USA|US|
+U.S.|U.S.A.|America|Uruguay|Uzbekistan|Vanuatu|Vatican City|Venezuela|Vietnam|Yemen|Zambia|Zimbabwe|
+England|Scotland|Wales|Northern Ireland|Great Britain|Britain|Hong Kong|Macau|Puerto Rico|Greenland|Catalonia|
+Bavaria|Tuscany|Sicily|Sardinia|Corsica|Normandy|Brittany|Provence|Quebec|Ontario|British Columbia|Alberta|Manitoba|
+Saskatchewan|Nova Scotia|New Brunswick|Newfoundland|Prince Edward Island|Yukon|Nunavut|New South Wales|Victoria|
+Queensland|Tasmania|Western Australia|South Australia|Northern Territory|
+Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Hawaii|Idaho|Illinois|Indiana|Iowa|
+Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|
+Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|
+Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|
+Wyoming|D.C.|DC|Washington D.C.|
+AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|
+RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|ON|QC|BC|AB|NSW|QLD|
+Africa|Asia|Europe|North America|South America|Oceania|Antarctica""".replace("\n", "").split("|")}
+
+
+def _place_qualifier(text: str) -> bool:
+    """The part after a comma is where the first part is ("Paris, France", "Springfield, IL")
+    or a company or name suffix ("Apple, Inc.", "King, Jr."), not a second candidate
+    ("Paris, London")."""
+    t = " ".join(_ascii_fold(text).replace("the ", "").split()).casefold()
+    if t in _PLACES or t.rstrip(".") in _PLACES:
+        return True
+    tokens = re.findall(r"[a-z]+", t)
+    return bool(tokens) and all(tok in _SUFFIXES for tok in tokens)
 
 
 def _qualified(text: str) -> tuple[str, str] | None:
@@ -878,22 +1088,30 @@ def _compare_phrase(pred: str, gold: str, is_name: bool = False) -> bool:
         for p_text in _parenthetical_variants(pred)[:2]:
             if _phrase_equal(p_text, g_text, whole_as_name):
                 return True
-    if p_parts and _phrase_equal(p_parts[0], gold, is_name):
+    if p_parts and _place_qualifier(p_parts[1]) and _phrase_equal(p_parts[0], gold, is_name):
         return True  # "Paris, France" for "Paris"
-    if g_parts and _phrase_equal(pred, g_parts[0], is_name) and not _phrase_equal(pred, g_parts[1], is_name):
+    if g_parts and _place_qualifier(g_parts[1]) and _phrase_equal(pred, g_parts[0], is_name) and \
+            not _phrase_equal(pred, g_parts[1], is_name):
         return True  # "Paris" for "Paris, France"
-    if is_name and g_parts and _phrase_equal(pred, f"{g_parts[1]} {g_parts[0]}", is_name):
+    if is_name and g_parts and _same_length_name(pred, f"{g_parts[1]} {g_parts[0]}"):
         return True  # "John Smith" for "Smith, John"
-    if is_name and p_parts and _phrase_equal(f"{p_parts[1]} {p_parts[0]}", gold, is_name):
+    if is_name and p_parts and _same_length_name(f"{p_parts[1]} {p_parts[0]}", gold):
         return True
     return False
+
+
+def _same_length_name(pred: str, gold: str) -> bool:
+    """A name read surname-first matches only as a whole ("Smith, John" = "John Smith"): a
+    reordered pair of candidates ("Paris, London") must not become a fuller name."""
+    p, g = _phrase_tokens(pred, True), _phrase_tokens(gold, True)
+    return len(_strip_titles(_plain(p))) == len(_strip_titles(_plain(g))) and _phrase_equal(pred, gold, True)
 
 
 def _phrase_equal(pred: str, gold: str, is_name: bool) -> bool:
     p, g = _phrase_tokens(pred), _phrase_tokens(gold)
     if _tokens_equal(p, g) or _contains_with_filler(p, g):
         return True
-    if is_name and _name_match(_phrase_tokens(pred, True), _phrase_tokens(gold, True)):
+    if is_name and _name_match(_phrase_tokens(pred, True), _phrase_tokens(gold, True), _name_like(pred)):
         return True
     pq, gq = parse_number(pred), parse_number(gold)
     if pq is not None and gq is not None:
@@ -1034,18 +1252,81 @@ def _compare(pred: str, gold: str, kind: str) -> bool | None:
     return _compare_phrase(pred, gold, is_name=kind == "name")
 
 
-def decide(prediction: str, ground_truth: str, answer_type: str | None = None) -> bool | None:
+# ---------------------------------------------------------------------------------------
+# Reward hacking: answers that cover several outcomes or avoid committing to one
+# ---------------------------------------------------------------------------------------
+
+# Each guard refuses an answer that has the marker when the reference does not.
+_HEDGE_MARKS = re.compile(
+    r"\b(?:maybe|perhaps|possibly|probably|probable|likely|unlikely|presumably|apparently|might|"
+    r"could\s+be|may\s+be|not\s+(?:sure|certain)|unsure|uncertain|i\s+guess|guess(?:ing)?|"
+    r"(?:cannot|can\s*not|can't)\s+be\s+(?:sure|certain)|if\s+i\s+(?:remember|recall)(?:\s+correctly)?|"
+    r"as\s+far\s+as\s+i\s+know|or\s+so|give\s+or\s+take|\d+-?ish)\b|\?|±|\+/-", re.I)
+_REVISION_MARKS = re.compile(
+    r"\b(?:wait|correction|on\s+second\s+thought|scratch\s+that|i\s+mean|sorry|oops|my\s+mistake|"
+    r"let\s+me\s+(?:reconsider|correct|rethink))\b", re.I)
+_ALTERNATIVE_MARKS = re.compile(r"\b(?:or|either|vs|versus|alternatively|otherwise)\b", re.I)
+_SLASHED_WORDS = re.compile(r"([^\W\d_]{2,})\s*/\s*([^\W\d_]{2,})")
+# For answers the rules find inside a sentence (numbers, dates, expressions): a sentence that
+# names the right value and then denies it, or a paragraph around it, is not that answer.
+_CONTRAST_MARKS = re.compile(
+    r"\b(?:but|however|although|though|whereas|yet|instead|rather|wrong|incorrect|mistaken|myth|"
+    r"misconception|rumou?r(?:ed|s)?|claim(?:s|ed)?|supposedly|allegedly|disputed?|contrary|superseded|"
+    r"outdated|usually\s+cited|often\s+said|commonly\s+(?:said|cited|believed))\b", re.I)
+MAX_SENTENCE_WORDS = 12  # a number, date or expression answered in more words is an explanation
+
+
+def _alternatives(text: str) -> bool:
+    """"Paris or London", "Paris/London", "either ... or", "vs" (not "km/h", not "OR" for Oregon)."""
+    if any(m.group(0) != "OR" for m in _ALTERNATIVE_MARKS.finditer(text)):
+        return True
+    return any(m.group(0).replace(" ", "").lower() not in _UNIT_ALIAS for m in _SLASHED_WORDS.finditer(text))
+
+
+def gamed(pred: str, gold: str, kind: str) -> str | None:
+    """Which trick the extracted answer uses, or None: a hedge, a revision, a list of
+    candidates, or (for answers found inside a sentence) a sentence that denies or buries it.
+    A marker the reference itself has is no trick ("Yes or no?" can be a title)."""
+    for name, marks in (("hedge", _HEDGE_MARKS), ("contradiction", _REVISION_MARKS)):
+        if marks.search(pred) and not marks.search(gold):
+            return name
+    if _alternatives(pred) and not _alternatives(gold):
+        return "candidates"
+    if kind in ("number", "date", "expression"):
+        words = len(pred.split())
+        if words > MAX_SENTENCE_WORDS or (words > 5 and re.search(r";|\.\s+\S", pred)):
+            return "buried"
+        if _CONTRAST_MARKS.search(pred) and not _CONTRAST_MARKS.search(gold):
+            return "buried"
+    return None
+
+
+def decide(prediction: str, ground_truth: str, answer_type: str | None = None,
+           question: str | None = None) -> bool | None:
     """True / False when the rules can tell, None when they cannot (where a generative
-    judge may step in). `prediction` may be a whole response; its final answer is extracted."""
-    pred = extract_answer(prediction)
+    judge may step in). `prediction` may be a whole response; its final answer is extracted.
+    `question` (the prompt, or the question alone) lets the check refuse a response that only
+    repeats it."""
+    response = strip_echo(prediction, question)
+    pred = extract_answer(response)
     gold = _strip_wrappers(str(ground_truth or ""))
     if not pred or not gold:
         return False if gold else None
+    boxes = {}
+    for content in _all_boxed(_answer_region(response)):
+        boxes.setdefault(_light(content), content)
+    boxes.pop("", None)
+    if len(boxes) > 1:  # several boxed answers: each must be the answer, or it is a list of guesses
+        return len(boxes) <= MAX_BOXES and all(decide(box, gold, answer_type) is True for box in boxes.values())
     if _light(pred) == _light(gold):
         return True
     if len(pred) > MAX_ANSWER_CHARS or len(gold) > MAX_ANSWER_CHARS:
         return False  # not a short answer; parsing kilobytes would only slow the reward down
+    if copies_question(pred, question):
+        return False
     kind = answer_type if answer_type in ANSWER_TYPES else infer_type(gold)
+    if gamed(pred, gold, kind) or (kind != infer_type(gold) and gamed(pred, gold, infer_type(gold))):
+        return False
     result = _compare(pred, gold, kind)
     if result is None and kind != infer_type(gold):
         result = _compare(pred, gold, infer_type(gold))  # a mislabelled type: read the reference as it is
@@ -1054,14 +1335,34 @@ def decide(prediction: str, ground_truth: str, answer_type: str | None = None) -
     return result
 
 
-def verify(prediction: str, ground_truth: str, answer_type: str | None = None) -> bool:
+def verify(prediction: str, ground_truth: str, answer_type: str | None = None, question: str | None = None) -> bool:
     """Does the response's final answer match the ground truth? Undecidable counts as no."""
-    return bool(decide(prediction, ground_truth, answer_type))
+    return bool(decide(prediction, ground_truth, answer_type, question))
 
 
-def score(prediction: str, ground_truth: str, answer_type: str | None = None) -> float:
+@lru_cache(maxsize=65536)
+def gold_decidable(ground_truth: str, answer_type: str | None = None) -> bool:
+    """Can the rules check answers against this reference at all? No for an empty or
+    over-long reference, or an expression math-verify cannot parse. The rewards return None
+    for such a row (TRL then skips the sample) instead of scoring every completion 0."""
+    gold = _strip_wrappers(str(ground_truth or ""))
+    if not gold or len(gold) > MAX_ANSWER_CHARS:
+        return False
+    kind = answer_type if answer_type in ANSWER_TYPES else infer_type(gold)
+    if kind != "expression" and infer_type(gold) != "expression":
+        return True  # a phrase comparison always applies
+    if _math_verify() is None or len(gold) > MAX_EXPRESSION_CHARS or _COSTLY.search(gold):
+        return False
+    try:
+        parsed = _mv_parse(gold) or []
+    except Exception:  # noqa: BLE001
+        return False
+    return any(not isinstance(item, str) for item in parsed)  # math-verify keeps the raw text when it fails
+
+
+def score(prediction: str, ground_truth: str, answer_type: str | None = None, question: str | None = None) -> float:
     """The binary reward, 1.0 or 0.0; never raises (a reward must not crash a training step)."""
     try:
-        return 1.0 if verify(prediction, ground_truth, answer_type) else 0.0
+        return 1.0 if verify(prediction, ground_truth, answer_type, question) else 0.0
     except Exception:  # noqa: BLE001
         return 0.0

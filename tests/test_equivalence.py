@@ -1,6 +1,8 @@
 """The labelled answer-equivalence set: the rule-based check must agree with >= 98 % of the
 labels and accept at most 1 % of the pairs labelled "not equivalent" (a false accept is a
-reward for a wrong answer, the costlier error in RL)."""
+reward for a wrong answer, the costlier error in RL), and no pair may change its verdict
+beyond the known misses listed here: a rule made stricter for reward hacking
+(tests/test_hacking.py) must not quietly refuse an answer this set calls right."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from collections import Counter
 from importlib import resources
 
 from webscale_rl.eval.verify import ANSWER_TYPES, verify
+
+# (prediction, ground truth): pairs the rules get wrong today, each a false reject.
+KNOWN_MISSES = {("-1", "e^{i\\pi}")}  # math-verify reads the i of e^{i\pi} as a symbol, not the imaginary unit
 
 
 def load_cases() -> list[dict]:
@@ -52,3 +57,10 @@ def test_accuracy_and_false_accept_rate():
         print("  " + miss)
     assert accuracy >= 0.98
     assert fa_rate <= 0.01
+    assert false_accept <= false_reject, "false accepts must stay rarer than false rejects"
+
+
+def test_no_verdict_changes_beyond_the_known_misses():
+    wrong = {(c["prediction"], c["ground_truth"]) for c in load_cases()
+             if verify(c["prediction"], c["ground_truth"], c["answer_type"]) != c["equivalent"]}
+    assert wrong <= KNOWN_MISSES, sorted(wrong - KNOWN_MISSES)
