@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import shlex
 import sys
 import threading
 import time
@@ -28,6 +29,7 @@ from webscale_rl.builder.prefilter import prefilter_steps
 from webscale_rl.builder.rollout import Progress, Settings, rollout
 from webscale_rl.inference import TransportInferenceRunner
 from webscale_rl.models import PRESETS
+from webscale_rl.processes import Stopped, children_die_with_parent, stop_on_signals
 from webscale_rl.server import EmbeddedServer
 
 logger = logging.getLogger(__name__)
@@ -75,34 +77,52 @@ def running_endpoints(cfg: dict):
 
 
 class ProgressLine:
-    """Documents done, pairs kept, rate and ETA, on one refreshed line."""
+    """Documents done, pairs kept, rate and ETA: one line redrawn every 2 s on a terminal, a
+    new line every 30 s elsewhere (a log file, CI, Slurm), where redraws would pile up."""
+
+    current: "ProgressLine | None" = None  # the running one, for the line printed on a stop
 
     def __init__(self, total: int, already_done: int) -> None:
         self.total, self.already_done = total, already_done
         self.started = time.monotonic()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.redraw = sys.stderr.isatty()
+
+    @property
+    def done(self) -> int:
+        return self.already_done + Progress.documents
 
     def render(self) -> str:
-        done = Progress.documents
         elapsed = time.monotonic() - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        remaining = max(self.total - self.already_done - done, 0)
+        rate = Progress.documents / elapsed if elapsed > 0 else 0.0
+        remaining = max(self.total - self.done, 0)
         eta = f"{remaining / rate:.0f}s" if rate > 0 else "?"
-        return (f"LLM stages: {self.already_done + done}/{self.total} documents, {Progress.pairs_kept} pairs kept, "
+        return (f"LLM stages: {self.done}/{self.total} documents, {Progress.pairs_kept} pairs kept, "
                 f"{rate * 60:.1f} docs/min, ETA {eta}")
 
     def _loop(self) -> None:
-        while not self.stop.wait(2.0):
-            print("\r" + self.render(), end="", file=sys.stderr, flush=True)
+        while not self.stop.wait(2.0 if self.redraw else 30.0):
+            print(("\r" if self.redraw else "") + self.render(), end="" if self.redraw else "\n", file=sys.stderr, flush=True)
 
     def __enter__(self) -> "ProgressLine":
+        ProgressLine.current = self
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop.set()
-        print("\r" + self.render(), file=sys.stderr, flush=True)
+        if exc[0] is None:  # on a stop it stays current, for the stop line
+            ProgressLine.current = None
+            print(("\r" if self.redraw else "") + self.render(), file=sys.stderr, flush=True)
+
+
+def stop_message(stopped: Stopped, argv: list[str]) -> str:
+    """The one line printed when a signal stops the build: how far it got, how to go on."""
+    live = ProgressLine.current
+    where = (f"after {live.done} of {live.total} documents through the LLM stages ({Progress.pairs_kept} pairs kept this run)"
+             if live else "before the LLM stages")
+    return f"Stopped by {stopped.by} {where}. Resume with: {shlex.join(['webscale-rl', 'build', *argv])}"
 
 
 def count_lines(folder: Path) -> int:
@@ -202,10 +222,13 @@ def main(argv: list[str]) -> int:
         overrides["call_plan"] = args.call_plan
     if args.limit:
         overrides["input"] = {"limit": args.limit}
-    stats = build(load_config(args.config, overrides))
+    cfg = load_config(args.config, overrides)
+    children_die_with_parent()
+    with stop_on_signals(lambda stopped: stop_message(stopped, argv)):
+        stats = build(cfg)
     if stats is None:
         return 0
     kept, docs = stats["pairs_kept"], stats["documents_in"]
-    print(f"\n{kept} QA pairs from {docs} documents written to {Path(load_config(args.config, overrides)['output_dir']).resolve()}")
+    print(f"\n{kept} QA pairs from {docs} documents written to {Path(cfg['output_dir']).resolve()}")
     print("drops: " + ", ".join(f"{k}={v}" for k, v in stats["document_drops"].items()))
     return 0

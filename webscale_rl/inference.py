@@ -17,6 +17,7 @@ import httpx
 from datatrove.pipeline.inference.run_inference import InferenceConfig, InferenceRunner
 from datatrove.pipeline.inference.servers.base import InferenceServer
 
+from webscale_rl.processes import stop_on_signals
 from webscale_rl.transport import NO_KEY, Endpoint, LLMClient
 
 
@@ -74,3 +75,11 @@ class TransportInferenceRunner(InferenceRunner):
 
     def _init_server(self, rank: int) -> InferenceServer:
         return TransportServer(self.config, rank, self.endpoints)
+
+    def run(self, data, rank: int = 0, world_size: int = 1) -> None:
+        """As datatrove's, but a SIGTERM (Slurm before a time limit, `scancel`) or Ctrl-C ends
+        the task within seconds, leaving its checkpoints for the rerun. Under `webscale-rl
+        build` on this machine the build's own handler is already in place."""
+        with stop_on_signals(lambda stopped: f"LLM task {rank} stopped by {stopped.by}; "
+                             "run the same build command again to resume it from its checkpoints."):
+            super().run(data, rank, world_size)

@@ -8,13 +8,11 @@ and on SIGTERM) terminates the whole group.
 from __future__ import annotations
 
 import atexit
-import ctypes
 import logging
 import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,10 +20,9 @@ from pathlib import Path
 import httpx
 
 from webscale_rl.models import resolve_model
+from webscale_rl.processes import die_with_parent
 
 logger = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1
 
 
 class ServerError(RuntimeError):
@@ -49,11 +46,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it when the parent dies, own process group."""
+def _own_group_dies_with_parent() -> None:
+    """Runs in the child before exec: its own process group (a terminal's Ctrl-C reaches the
+    build, which stops the server in order), and SIGTERM when the parent dies."""
     os.setpgid(0, 0)
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    die_with_parent(signal.SIGTERM)
 
 
 class EmbeddedServer:
@@ -113,7 +110,7 @@ class EmbeddedServer:
         logger.info("starting llama-server on port %s with %s (%s)", self.port, self.model_path.name, self.model_origin)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_own_group_dies_with_parent
         )
         log.close()
         atexit.register(self.stop)
