@@ -24,6 +24,9 @@ import yaml
 from webscale_rl.builder.drop_reasons import explain
 from webscale_rl.dataset_card.layout import CONFIGS, PROMPT_TEMPLATE, SPLIT_RULE, hub_metadata, split_files
 from webscale_rl.dataset_card.plot import domain_plot
+from webscale_rl.dataset_card.reward_module import FILENAME as REWARD_FILE
+from webscale_rl.dataset_card.reward_module import REQUIREMENTS as REWARD_REQUIREMENTS
+from webscale_rl.dataset_card.reward_module import write_reward_module
 
 if TYPE_CHECKING:
     from huggingface_hub import DatasetCardData
@@ -345,6 +348,8 @@ def card_context(out_dir: str | Path, repo_id: str | None = None) -> dict:
         "split_rule": SPLIT_RULE,
         "prompt_template": PROMPT_TEMPLATE.format(question="{question}"),
         "verl_files": verl_files,
+        "reward_file": REWARD_FILE,
+        "reward_requirements": REWARD_REQUIREMENTS,
         "domains": _share(_counts(table["domain"])),
         "plot_path": PLOT_PATH,
         **examples,
@@ -397,20 +402,22 @@ def render_card(out_dir: str | Path, repo_id: str | None = None) -> str:
 
 
 def write_card(out_dir: str | Path, repo_id: str | None = None) -> Path:
-    """Write README.md and the domain plot it references; return the README path."""
+    """Write README.md, the domain plot and the reward module it references; return the README path."""
     out = Path(out_dir)
     context = card_context(out, repo_id)
     domain_plot({d["name"]: d["count"] for d in context["domains"]}, out / PLOT_PATH)
+    write_reward_module(out)
     readme = out / "README.md"
     readme.write_text(_render(out, context), encoding="utf-8")
     return readme
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="webscale-rl card", description="(re)generate the dataset card of a built folder")
+    parser = argparse.ArgumentParser(prog="webscale-rl card",
+                                     description="(re)generate the dataset card and reward.py of a built folder")
     parser.add_argument("out_dir", help="the build's output folder")
     parser.add_argument("--repo", default=None, help="repo id shown in the snippets (default: last pushed, or ORG/NAME)")
     args = parser.parse_args(argv)
     path = write_card(args.out_dir, args.repo)
-    print(f"wrote {path} and {Path(args.out_dir) / PLOT_PATH}")
+    print(f"wrote {path}, {Path(args.out_dir) / PLOT_PATH} and {Path(args.out_dir) / REWARD_FILE}")
     return 0

@@ -17,15 +17,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from webscale_rl.eval.verify import PROMPT_INSTRUCTION
+
 CONFIGS = ("default", "verl", "trl")
 SPLITS = ("train", "test")
 ROWS_PER_SHARD = 50_000
 ROW_GROUP_ROWS = 10_000  # small row groups keep streaming and the dataset viewer cheap
 DATA_SOURCE = "webscale_rl"  # verl picks the reward function by this name
 
-# The instruction every RL prompt carries. eval/reward.py extracts the answer from \boxed{}
-# first, so the prompt and the reward must change together.
-PROMPT_TEMPLATE = "{question}\n\nGive a short, exact answer. Put only the final answer inside \\boxed{{}}."
+# The instruction every RL prompt carries. The reward extracts the answer from \boxed{} first
+# and removes a repeated instruction, so the instruction lives with it in eval/verify.py.
+PROMPT_TEMPLATE = "{question}\n\n" + PROMPT_INSTRUCTION.replace("{", "{{").replace("}", "}}")
 
 SPLIT_RULE = (
     "A document's pairs all go to one split: `test` when "

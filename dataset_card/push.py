@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from webscale_rl.dataset_card.card import CHANGELOG, PLOT_PATH, write_card
+from webscale_rl.dataset_card.card import CHANGELOG, PLOT_PATH, REWARD_FILE, write_card
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ RETRY_STATUS = {412, 429, 500, 502, 503, 504}
 RETRY_ATTEMPTS = 6
 RETRY_BASE_DELAY = 1.0
 MANAGED_DIRS = ("data/", "assets/")
-MANAGED_FILES = ("README.md", "stats.json", "build_config.yaml", "quality.json", CHANGELOG)
+MANAGED_FILES = ("README.md", "stats.json", "build_config.yaml", "quality.json", CHANGELOG, REWARD_FILE)
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
 T = TypeVar("T")
 
@@ -92,11 +92,13 @@ def with_retries(call: Callable[[], T], what: str) -> T:
 
 
 def local_files(out_dir: Path) -> dict[str, Path]:
-    """Files to publish: everything except hidden paths (.work/, caches)."""
+    """Files to publish: everything except hidden paths (.work/, caches) and the bytecode
+    Python leaves when someone imports the folder's reward.py."""
     files = {}
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+        if path.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in rel.parts) \
+                and path.suffix != ".pyc":
             files[rel.as_posix()] = path
     return files
 
@@ -175,7 +177,7 @@ def _prepare(out_dir: Path, repo_id: str, versions: list[dict]) -> None:
 
 def _snapshot(out_dir: Path) -> dict[Path, bytes | None]:
     """The files `_prepare` rewrites, so a refused or failed push leaves the folder as it was."""
-    paths = [out_dir / "README.md", out_dir / CHANGELOG, out_dir / PLOT_PATH]
+    paths = [out_dir / "README.md", out_dir / CHANGELOG, out_dir / PLOT_PATH, out_dir / REWARD_FILE]
     return {p: p.read_bytes() if p.exists() else None for p in paths}
 
 

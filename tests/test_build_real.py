@@ -111,6 +111,32 @@ def rewards_score_the_trl_view(out: Path) -> None:
     assert answer_reward(wrong, prompts=view["prompt"], **columns) == [0.0] * len(view)
 
 
+# The reward.py of the pushed repo, fetched like any file of it and loaded by path in an
+# interpreter that cannot import webscale_rl, scores the first trl row's answer and a hedge.
+SCORE_WITH_PUSHED_MODULE = """
+import importlib.util, sys
+from datasets import load_dataset
+from huggingface_hub import hf_hub_download
+
+
+class NoProject:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "webscale_rl":
+            raise ImportError(name)
+
+
+sys.meta_path.insert(0, NoProject())
+repo = sys.argv[1]
+path = hf_hub_download(repo, "reward.py", repo_type="dataset", revision="v1.0.0")
+spec = importlib.util.spec_from_file_location("reward", path)
+reward = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(reward)
+row = load_dataset(repo, "trl", split="train", revision="v1.0.0")[0]
+done = [[{"role": "assistant", "content": text}] for text in (f"\\\\boxed{{{row['answer']}}}", f"\\\\boxed{{maybe {row['answer']}}}")]
+print(*reward.answer_reward(done, answer=[row["answer"]] * 2, answer_type=[row["answer_type"]] * 2, prompts=[row["prompt"]] * 2))
+"""
+
+
 def publish_and_load_back(tmp_path: Path, out: Path, repo: str, rows: int) -> None:
     """The built folder, pushed with the real client to the Hub stand-in, loads at its tag."""
     server = start(tmp_path / "hub", token=TOKEN)
@@ -121,6 +147,11 @@ def publish_and_load_back(tmp_path: Path, out: Path, repo: str, rows: int) -> No
                   "print(*[load_dataset(sys.argv[1], c, split='train', revision='v1.0.0').num_rows for c in ('default', 'verl', 'trl')])")
         loaded = run([sys.executable, "-c", script, repo], client_env(server.url, tmp_path / "home2", TOKEN), tmp_path)
         assert loaded.stdout.split()[-3:] == [str(rows)] * 3
+        card = (out / "README.md").read_text(encoding="utf-8")
+        assert "from reward import answer_reward" in card and "custom_reward_function.path=webscale-rl/reward.py" in card
+        scored = run([sys.executable, "-I", "-c", SCORE_WITH_PUSHED_MODULE, repo],
+                     client_env(server.url, tmp_path / "home3", TOKEN), tmp_path)
+        assert scored.stdout.split()[-2:] == ["1.0", "0.0"]
     finally:
         server.shutdown()
         server.server_close()

@@ -169,6 +169,39 @@ def test_pushed_tree_is_the_folder_without_work_files(round_trip):
     assert 'revision="v1.1.0"' in readme and REPO in readme
 
 
+TRAINER_SCRIPT = textwrap.dedent("""
+    import importlib.util, json, sys
+    from datasets import load_dataset
+    local = sys.argv[1]
+    rows = load_dataset(local, "trl", split="train")
+    spec = importlib.util.spec_from_file_location("reward", local + "/reward.py")
+    reward = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reward)
+    row = next(r for r in rows if r["answer"].isdigit())
+    completions = [[{"role": "assistant", "content": "The tower is described. \\\\boxed{" + row["answer"] + "}"}],
+                   [{"role": "assistant", "content": "\\\\boxed{maybe " + row["answer"] + "}"}]]
+    scores = reward.answer_reward(completions, answer=[row["answer"]] * 2, answer_type=[row["answer_type"]] * 2,
+                                  prompts=[row["prompt"]] * 2, id=[row["id"]] * 2)
+    print(json.dumps({"scores": scores, "webscale_rl": [m for m in sys.modules if m.startswith("webscale_rl")]}))
+""")
+
+
+def test_reward_module_travels_with_the_dataset(round_trip):
+    """What the card tells a trainer: `hf download` the tagged dataset, load its trl config from
+    the folder and reward completions with the reward.py it carries."""
+    server, tmp = round_trip["server"], round_trip["tmp"]
+    shipped = files_at(server, REPO, "v1.1.0")["reward.py"]
+    assert shipped == (round_trip["b2"] / "reward.py").read_bytes()
+    local = tmp / "downloaded"
+    env = client_env(server.url, tmp / "home4", None)
+    run([str(Path(sys.executable).with_name("hf")), "download", REPO, "--repo-type", "dataset", "--revision", "v1.1.0",
+         "--local-dir", str(local)], env, tmp)
+    assert (local / "reward.py").read_bytes() == shipped
+    done = run([sys.executable, "-I", "-c", TRAINER_SCRIPT, str(local)], env, tmp)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"scores": [1.0, 0.0], "webscale_rl": []}
+
+
 def test_retries_on_412_and_429(round_trip):
     log = (round_trip["tmp"] / "standin" / "requests.log").read_text().splitlines()
     commits = [line for line in log if f"/api/datasets/{REPO}/commit/main" in line]
