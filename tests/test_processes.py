@@ -55,8 +55,8 @@ def test_a_block_that_unwinds_exits_with_the_signal_code_and_says_so_once():
 def test_a_block_that_swallows_the_stop_is_cut_short_after_the_grace_period():
     proc = run_script("""
         with stop_on_signals(lambda s: f"stopped by {s.by}", grace=1):
-            print("ready", flush=True)
             try:
+                print("ready", flush=True)  # inside the try: the signal may come right after it
                 time.sleep(60)
             except KeyboardInterrupt:
                 time.sleep(60)  # a library that catches the interrupt and carries on
@@ -70,8 +70,8 @@ def test_a_block_that_swallows_the_stop_is_cut_short_after_the_grace_period():
 def test_a_second_signal_exits_at_once():
     proc = run_script("""
         with stop_on_signals(lambda s: f"stopped by {s.by}", grace=60):
-            print("ready", flush=True)
             try:
+                print("ready", flush=True)
                 time.sleep(60)
             except KeyboardInterrupt:
                 print("winding down", flush=True)

@@ -121,3 +121,51 @@ def test_build_on_slurm_submits_then_resumes(tmp_path, tiny_server, slurm_cluste
     ranks = {p.name.split("_")[0] for p in (work / "llm" / "output").glob("*.jsonl")}
     assert ranks == {f"{r:05d}" for r in range(TASKS)}, ranks  # both array tasks of the LLM stage did work
     assert stats["llm"]["screen"]["calls"] >= len(docs) - heuristic_drops
+
+
+def llm_job(cluster: SlurmCluster) -> dict | None:
+    return next((job for job in cluster.queue() if job["name"] == f"{JOB_PREFIX}llm"), None)
+
+
+@pytest.mark.timeout(900)
+def test_sigterm_to_a_running_llm_task_stops_it_and_the_rerun_resumes(tmp_path, tiny_server, slurm_cluster):  # noqa: F811
+    """What Slurm does before a time limit (or `scancel --signal=TERM`): the task ends within
+    seconds, says so in its log, leaves no completion marker, and the same command then
+    resubmits only what did not finish."""
+    good = [json.loads(line) for line in resources.files("webscale_rl.builder").joinpath("sample_corpus", "good_b.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()][:16]
+    config = write_config(tmp_path, good, tiny_server.url, slurm_cluster.partition)
+    out = tmp_path / "out"
+    work = out / ".work"
+    try:
+        assert "Submitted" in build(config).stdout
+        deadline = time.monotonic() + 300
+        while not list((work / "llm" / "output").glob("*.jsonl")):  # a task is past its first document
+            assert time.monotonic() < deadline and llm_job(slurm_cluster), slurm_logs(work)
+            time.sleep(0.5)
+        running = [job["id"] for job in slurm_cluster.queue() if job["name"] == f"{JOB_PREFIX}llm" and job["state"] == "RUNNING"]
+        signalled = subprocess.run(["scancel", "--signal=TERM", *running], capture_output=True, text=True)
+        assert signalled.returncode == 0, signalled.stderr
+        deadline = time.monotonic() + 60
+        while llm_job(slurm_cluster) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert llm_job(slurm_cluster) is None, "the LLM tasks did not end within a minute of SIGTERM"
+        logs = slurm_logs(work)
+        assert "stopped by SIGTERM; run the same build command again to resume it" in logs, logs
+        completions = work / "logs" / "llm" / "completions"
+        assert not completions.is_dir() or len(list(completions.iterdir())) < TASKS
+
+        second = build(config)
+        assert "Submitted" in second.stdout, second.stdout[-3000:] + second.stderr[-3000:]
+        wait_for_llm_stage(slurm_cluster, work, timeout=600)
+        third = build(config)
+        assert third.returncode == 0, third.stdout[-3000:] + third.stderr[-3000:]
+    finally:
+        slurm_cluster.cancel(JOB_PREFIX)
+
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["documents_in"] == len(good)
+    assert stats["documents_in"] == sum(stats["document_drops"].values()) + stats["documents_with_pairs"]
+    ids = [json.loads(line)["id"] for p in (work / "llm" / "output").glob("*.jsonl") for line in open(p)]
+    survivors = [json.loads(line)["id"] for p in (work / "documents" / "survivors").glob("*.jsonl") for line in open(p)]
+    assert len(ids) == len(set(ids)) and set(ids) == set(survivors), "a document lost or done twice"
