@@ -30,7 +30,13 @@ DEFAULTS: dict[str, Any] = {
         "identify": {"temperature": 0.0, "max_tokens": 200},
         "generate": {"temperature": 0.7, "max_tokens": 350},
         "check": {"temperature": 0.0, "max_tokens": 200},
+        "solve": {"temperature": 1.0, "max_tokens": 96},
     },
+    # Optional difficulty stage: a (small) solver model answers each kept question closed-book
+    # `samples` times; records get `solve_rate`, and pairs solved more often than
+    # `max_solve_rate` (null: none) are dropped as `too_easy`. Point `stage_endpoints.solve`
+    # at the solver's endpoint.
+    "difficulty": {"enabled": False, "samples": 4, "max_solve_rate": None},
     # 4 slots: llama.cpp gives each request the slot whose cached prompt it shares most, so each
     # stage keeps its instructions and examples cached across documents.
     "embedded_server": {"ctx_size": 8192, "parallel": 4},
@@ -96,7 +102,7 @@ def endpoints_from(cfg: dict, urls: dict[str, list[str]] | None = None) -> list[
 
 
 def stage_endpoints(cfg: dict) -> dict[str, str]:
-    names = {"filter", "identify", "generate", "check"}
+    names = {"filter", "identify", "generate", "check", "solve"}
     chosen = cfg.get("stage_endpoints") or {}
     for stage, endpoint in chosen.items():
         if stage not in names:

@@ -33,6 +33,8 @@ REASONS: dict[str, str] = {
     "check_answer_not_in_evidence": "the reviewer, reading only the evidence sentence, could not find the answer there",
     "check_question_needs_document": "a reviewer shown only the question could not tell what it asks about",
     "check_leaks_answer": "the reviewer found that the question gives its answer away",
+    # the optional difficulty stage
+    "too_easy": "a solver model answered the question correctly closed-book more often than `difficulty.max_solve_rate` allows",
     # across the dataset
     "near_duplicate_question": "another kept pair asks nearly the same question",
     "all_pairs_dropped_after_generation": "every kept pair of the document was dropped across the dataset (near duplicates, contamination)",

@@ -74,6 +74,7 @@ def make_records(docs: list[dict], cfg: dict, models: dict[str, str]) -> tuple[l
                 "source_id": str(doc["id"]), "source_text": doc["text"] if cfg["include_source_text"] else "",
                 "verdicts": pair["verdicts"], "models": models,
                 "prompt_version": PROMPT_VERSION, "call_plan": cfg["call_plan"], "contamination": [],
+                "solve_rate": pair.get("solve_rate"),
             })
     funnel = {"document_drops": dict(doc_drops), "pairs_generated": pairs_generated,
               "pair_drops": dict(pair_drops), "llm": usage,

@@ -193,7 +193,7 @@ def build(cfg: dict) -> dict | None:
             with ProgressLine(total=count_lines(survivors), already_done=count_lines(llm_out)):
                 llm.run()
     prefilter_funnel = collect_funnel(logging_dirs)
-    models = {stage: endpoint_models[name] for stage, name in settings.endpoints.items()}
+    models = {stage: endpoint_models[settings.endpoints[stage]] for stage in settings.stages}
 
     # 3. Dataset-wide steps and the output folder.
     finished = datetime.now(timezone.utc)

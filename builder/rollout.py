@@ -1,4 +1,5 @@
-"""One document through the four LLM stages, under either call plan.
+"""One document through the four LLM stages (and the optional difficulty stage), under
+either call plan.
 
 `rollout(doc, generate, settings=...)` is datatrove's rollout signature: the batch pipeline
 passes the InferenceRunner's `generate` (replay cache, checkpoints), the CLI and the Space
@@ -8,6 +9,7 @@ carries kept pairs or names the one reason the document was dropped, so the funn
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -17,13 +19,13 @@ from typing import Any, Awaitable, Callable
 from datatrove.pipeline.inference.types import InferenceError
 
 from webscale_rl.builder import checks
-from webscale_rl.builder.stages import check, filter as filter_stage, generate as generate_stage, identify, screen
+from webscale_rl.builder.stages import check, filter as filter_stage, generate as generate_stage, identify, screen, solve
 from webscale_rl.builder.stages.common import StageResult, stable_seed, usage_of
 from webscale_rl.transport import LLMError, chat_payload, parse_json
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("filter", "identify", "generate", "check")
+STAGES = ("filter", "identify", "generate", "check", "solve")
 
 
 @dataclass
@@ -35,8 +37,10 @@ class Settings:
     max_personas: int = 3
     demos_per_prompt: int = 2
     endpoints: dict[str, str] = field(default_factory=lambda: {s: "default" for s in STAGES})
-    temperature: dict[str, float] = field(default_factory=lambda: {"filter": 0.0, "identify": 0.0, "generate": 0.7, "check": 0.0})
-    max_tokens: dict[str, int] = field(default_factory=lambda: {"filter": 200, "identify": 200, "generate": 350, "check": 200})
+    temperature: dict[str, float] = field(default_factory=lambda: {"filter": 0.0, "identify": 0.0, "generate": 0.7, "check": 0.0, "solve": 1.0})
+    max_tokens: dict[str, int] = field(default_factory=lambda: {"filter": 200, "identify": 200, "generate": 350, "check": 200, "solve": 96})
+    solve_samples: int = 0  # closed-book attempts per kept question; 0: no difficulty stage
+    max_solve_rate: float | None = None  # drop kept pairs the solver gets right more often than this
 
     def __post_init__(self) -> None:
         if self.call_plan not in ("fused", "paper"):
@@ -47,10 +51,18 @@ class Settings:
         """What the build config says, for the build and the Space alike."""
         from webscale_rl.builder.config import stage_endpoints
 
+        difficulty = cfg["difficulty"]
         return cls(call_plan=call_plan or cfg["call_plan"], seed=cfg["seed"], max_personas=cfg["max_personas"],
                    demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
                    temperature={s: v["temperature"] for s, v in cfg["sampling"].items()},
-                   max_tokens={s: v["max_tokens"] for s, v in cfg["sampling"].items()})
+                   max_tokens={s: v["max_tokens"] for s, v in cfg["sampling"].items()},
+                   solve_samples=difficulty["samples"] if difficulty["enabled"] else 0,
+                   max_solve_rate=difficulty["max_solve_rate"] if difficulty["enabled"] else None)
+
+    @property
+    def stages(self) -> list[str]:
+        """The stages this build runs (the models the card and records name)."""
+        return [s for s in STAGES if s != "solve" or self.solve_samples]
 
 
 class Progress:
@@ -84,7 +96,8 @@ class _Caller:
         self.settings = settings
         self.usage: dict[str, dict[str, int]] = {}
 
-    async def __call__(self, stage: str, messages: list[dict], schema: dict, salt: object = "", account: str | None = None) -> dict:
+    async def __call__(self, stage: str, messages: list[dict], schema: dict | None, salt: object = "", account: str | None = None) -> dict | str:
+        """The reply parsed against `schema`, or its plain text when there is none."""
         account = account or stage
         payload = chat_payload(
             messages, schema=schema, endpoint=self.settings.endpoints.get(stage, "default"),
@@ -98,7 +111,7 @@ class _Caller:
         tally["seconds"] = round(tally["seconds"] + time.monotonic() - started, 3)
         for key, value in usage_of(result).items():
             tally[key] += value
-        return parse_json(result.text, schema, result.finish_reason)
+        return parse_json(result.text, schema, result.finish_reason) if schema is not None else result.text or ""
 
 
 # What a failed call can raise: our typed errors, or datatrove's wrapper around them.
@@ -137,6 +150,9 @@ async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Set
         _drop(result, failures)
         kept, rejected = await _judge(doc.text, subject, pairs, call, settings)
         _drop(result, rejected)
+        if kept and settings.solve_samples:
+            kept, too_easy = await _solve(kept, call, settings)
+            _drop(result, too_easy)
         result["pairs"] = kept
         if kept:
             result["status"] = "kept"
@@ -252,3 +268,32 @@ async def _ask(call: _Caller, settings: Settings, stage: str, pairs: list[dict],
         except CALL_ERRORS as err:
             out.append(err)
     return out
+
+
+async def rate_difficulty(pairs: list[dict], doc_id: str, generate: Callable[[dict], Awaitable[Any]],
+                          settings: Settings) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """The difficulty stage on given pairs, apart from a build (tests, notebooks)."""
+    return await _solve(pairs, _Caller(doc_id, generate, settings), settings)
+
+
+async def _solve(pairs: list[dict], call: _Caller, settings: Settings) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """Difficulty: `solve_samples` closed-book attempts per kept question, all in flight at
+    once; each pair gets its `solve_rate`, and the ones over `max_solve_rate` are dropped.
+    A failed attempt is left out of the rate; a pair whose attempts all failed keeps None."""
+
+    async def attempt(i: int, j: int) -> str | None:
+        try:
+            return await call("solve", solve.messages(pairs[i]["question"]), None, salt=(i, j))
+        except CALL_ERRORS:
+            return None
+
+    replies = await asyncio.gather(*(attempt(i, j) for i in range(len(pairs)) for j in range(settings.solve_samples)))
+    kept, dropped = [], []
+    for i, pair in enumerate(pairs):
+        attempts = [r for r in replies[i * settings.solve_samples:(i + 1) * settings.solve_samples] if r is not None]
+        rated = pair | {"solve_rate": solve.solve_rate(attempts, pair)}
+        if solve.too_easy(rated["solve_rate"], settings.max_solve_rate):
+            dropped.append((rated, "too_easy"))
+        else:
+            kept.append(rated)
+    return kept, dropped

@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from webscale_rl.builder.drop_reasons import explain
-from webscale_rl.dataset_card.layout import CONFIGS, PROMPT_TEMPLATE, SPLIT_RULE, hub_metadata, split_files
+from webscale_rl.dataset_card.layout import CONFIGS, SPLIT_RULE, hub_metadata, split_files
+from webscale_rl.eval.reward import PROMPT_TEMPLATE
 from webscale_rl.dataset_card.plot import domain_plot
 from webscale_rl.dataset_card.reward_module import FILENAME as REWARD_FILE
 from webscale_rl.dataset_card.reward_module import REQUIREMENTS as REWARD_REQUIREMENTS
@@ -80,6 +81,7 @@ STAGE_DOCS = {
     "identify": "assigns a domain and up to three personas",
     "generate": "writes one question-answer pair per persona",
     "check": "judges context, correctness and leakage; only passing pairs are kept",
+    "solve": "optional: a solver model answers each kept question closed-book; its solve rate is recorded",
 }
 
 _ESCAPES = str.maketrans({
@@ -175,10 +177,14 @@ def _light_table(out: Path) -> pa.Table:
     tables = []
     for split, paths in split_files(out, "default").items():
         for path in paths:
-            table = pq.read_table(path, columns=_LIGHT_COLUMNS)
+            columns = [*_LIGHT_COLUMNS, *(["solve_rate"] if "solve_rate" in pq.read_schema(path).names else [])]
+            table = pq.read_table(path, columns=columns)
+            if "solve_rate" not in columns:  # a build from before the difficulty stage
+                table = table.append_column("solve_rate", pa.nulls(table.num_rows, pa.float64()))
             tables.append(table.append_column("split", pa.array([split] * table.num_rows, pa.string())))
     if not tables:
-        return pa.table({name: pa.array([], pa.string()) for name in [*_LIGHT_COLUMNS, "split"]})
+        return pa.table({**{name: pa.array([], pa.string()) for name in [*_LIGHT_COLUMNS, "split"]},
+                         "solve_rate": pa.array([], pa.float64())})
     return pa.concat_tables(tables)
 
 
@@ -262,6 +268,27 @@ def _quality(stats: dict, domains: Counter, audit: dict | None, quality: dict | 
         "audit": audit,
         "contamination": sorted(contamination.items()) if isinstance(contamination, dict) else [],
     }
+
+
+# Bands of solve_rate: (label, low, high), a rate r falls in the first band with low <= r <= high.
+DIFFICULTY_BANDS = [("never (0)", 0.0, 0.0), ("sometimes (up to half)", 1e-9, 0.5),
+                    ("mostly (over half)", 0.5 + 1e-9, 1 - 1e-9), ("always (1)", 1.0, 1.0)]
+
+
+def _difficulty(table: pa.Table, stats: dict, config: dict) -> dict | None:
+    """How often the solver model answered each kept question closed-book, in bands; None
+    when the build ran without the difficulty stage."""
+    rates = [r for r in table["solve_rate"].to_pylist() if r is not None]
+    settings = config.get("difficulty") or {}
+    if not rates and not settings.get("enabled"):
+        return None
+    bands = [{"band": label, "pairs": sum(low <= r <= high for r in rates)} for label, low, high in DIFFICULTY_BANDS]
+    for band in bands:
+        band["pct"] = 100.0 * band["pairs"] / len(rates) if rates else 0.0
+    return {"solver": (stats.get("models") or {}).get("solve", "?"), "samples": settings.get("samples"),
+            "max_solve_rate": settings.get("max_solve_rate"), "rated": len(rates),
+            "unrated": table.num_rows - len(rates), "mean": sum(rates) / len(rates) if rates else None,
+            "bands": bands, "too_easy": (stats.get("pair_drops") or {}).get("too_easy", 0)}
 
 
 def _meaning(reason: str) -> str:
@@ -358,6 +385,7 @@ def card_context(out_dir: str | Path, repo_id: str | None = None) -> dict:
         "stage_docs": STAGE_DOCS,
         "tokens": _tokens(stats, float(card_cfg.get("price_per_million_tokens") or 0.0)),
         "quality": _quality(stats, _counts(table["domain"]), audit, quality),
+        "difficulty": _difficulty(table, stats, config),
         "changelog": list(reversed(versions)),
         "paper": PAPER,
         "build_config": fenced(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "yaml"),

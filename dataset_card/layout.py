@@ -17,17 +17,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from webscale_rl.eval.verify import PROMPT_INSTRUCTION
+from webscale_rl.eval.reward import chat_prompt
 
 CONFIGS = ("default", "verl", "trl")
 SPLITS = ("train", "test")
 ROWS_PER_SHARD = 50_000
 ROW_GROUP_ROWS = 10_000  # small row groups keep streaming and the dataset viewer cheap
 DATA_SOURCE = "webscale_rl"  # verl picks the reward function by this name
-
-# The instruction every RL prompt carries. The reward extracts the answer from \boxed{} first
-# and removes a repeated instruction, so the instruction lives with it in eval/verify.py.
-PROMPT_TEMPLATE = "{question}\n\n" + PROMPT_INSTRUCTION.replace("{", "{{").replace("}", "}}")
 
 SPLIT_RULE = (
     "A document's pairs all go to one split: `test` when "
@@ -39,7 +35,7 @@ _STR = pa.string()
 VERDICTS = pa.struct([("context_sufficient", pa.bool_()), ("answer_correct", pa.bool_()),
                       ("no_leakage", pa.bool_()), ("reader_answer", _STR), ("standalone", pa.bool_()),
                       ("evidence_answer", _STR), ("evidence_supports", pa.bool_())])
-MODELS = pa.struct([("filter", _STR), ("identify", _STR), ("generate", _STR), ("check", _STR)])
+MODELS = pa.struct([("filter", _STR), ("identify", _STR), ("generate", _STR), ("check", _STR), ("solve", _STR)])
 MESSAGES = pa.list_(pa.struct([("role", _STR), ("content", _STR)]))
 
 DEFAULT_SCHEMA = pa.schema([
@@ -47,8 +43,9 @@ DEFAULT_SCHEMA = pa.schema([
     ("domain", _STR), ("persona", _STR), ("source_id", _STR), ("source_text", _STR),
     ("verdicts", VERDICTS), ("models", MODELS), ("prompt_version", _STR), ("call_plan", _STR),
     ("contamination", pa.list_(_STR)),  # benchmarks a kept pair matched (decontamination action "flag")
+    ("solve_rate", pa.float64()),  # share of closed-book solver attempts the reward paid; null without the difficulty stage
 ])
-OPTIONAL_DEFAULTS = {"contamination": []}
+OPTIONAL_DEFAULTS = {"contamination": [], "solve_rate": None}
 
 VERL_SCHEMA = pa.schema([
     ("data_source", _STR), ("prompt", MESSAGES), ("ability", _STR),
@@ -66,10 +63,6 @@ def split_of(source_id: str, test_fraction: float, seed: int = 0) -> str:
         return "train"
     digest = hashlib.sha256(f"{seed}\x1f{source_id}".encode()).hexdigest()
     return "test" if int(digest[:16], 16) / 2**64 < test_fraction else "train"
-
-
-def chat_prompt(question: str) -> list[dict]:
-    return [{"role": "user", "content": PROMPT_TEMPLATE.format(question=question)}]
 
 
 def _default_table(records: list[dict]) -> pa.Table:

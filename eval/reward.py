@@ -26,7 +26,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from webscale_rl.eval.verify import gold_decidable, score
+from webscale_rl.eval.verify import PROMPT_INSTRUCTION, gold_decidable, score
+
+# The prompt every RL view asks with (and the difficulty stage's solver gets): the question,
+# then the instruction the reward's answer extraction relies on.
+PROMPT_TEMPLATE = "{question}\n\n" + PROMPT_INSTRUCTION.replace("{", "{{").replace("}", "}}")
+
+
+def chat_prompt(question: str) -> list[dict]:
+    return [{"role": "user", "content": PROMPT_TEMPLATE.format(question=question)}]
 
 
 def completion_text(completion: Any) -> str:

@@ -89,7 +89,8 @@ def open_backend(cfg: dict) -> Backend:
 
     stack = contextlib.ExitStack()
     endpoints, endpoint_models = stack.enter_context(running_endpoints(cfg))
-    models = {stage: endpoint_models[name] for stage, name in Settings.from_config(cfg).endpoints.items()}
+    settings = Settings.from_config(cfg)
+    models = {stage: endpoint_models[settings.endpoints[stage]] for stage in settings.stages}
     return Backend(cfg=cfg, client=LLMClient(endpoints), models=models, stack=stack)
 
 

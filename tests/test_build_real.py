@@ -78,7 +78,9 @@ def check_funnel(stats: dict) -> None:
 
 @pytest.mark.parametrize("plan", ["fused", "paper"])
 def test_both_call_plans_end_to_end(tmp_path, default_server, plan):
-    config = write_config(tmp_path, sample_docs(4, junk=1), default_server.url, call_plan=plan)
+    # The fused build also runs the optional difficulty stage (the same model as solver).
+    difficulty = {"enabled": plan == "fused", "samples": 2, "max_solve_rate": 0.5}
+    config = write_config(tmp_path, sample_docs(4, junk=1), default_server.url, call_plan=plan, difficulty=difficulty)
     proc = build(config)
     output, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, output[-3000:]
@@ -95,6 +97,13 @@ def test_both_call_plans_end_to_end(tmp_path, default_server, plan):
     for row in rows:
         assert row["call_plan"] == plan and row["answer_type"]
         assert row["evidence"] and row["verdicts"]["answer_correct"] is True
+    if difficulty["enabled"]:
+        assert all(row["solve_rate"] in (0.0, 0.5) for row in rows), rows["solve_rate"]  # 2 attempts, max 0.5
+        solve_calls = stats["llm"]["solve"]["calls"]
+        assert solve_calls % 2 == 0 and solve_calls >= 2 * (len(rows) + stats["pair_drops"].get("too_easy", 0))
+        assert "**Difficulty.**" in (out / "README.md").read_text()
+    else:
+        assert "solve" not in stats["llm"] and set(rows["solve_rate"]) == {None}
     assert (out / "README.md").is_file() and (out / "build_config.yaml").is_file()
     rewards_score_the_trl_view(out)
     publish_and_load_back(tmp_path, out, f"acme/sample-{plan}", len(rows))

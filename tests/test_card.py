@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 from test_layout import EVIL, fake_build, fake_records
 
@@ -177,6 +178,29 @@ def test_quality_in_plain_words_with_figures_that_can_come_out_bad(tmp_path):
     assert f"{other:.0f}% of the pairs are filed under \"Other\"" in section
     assert "(10 documents), the model chose the same domain for 80% of them" in section
     assert "the checks this build ran kept 15, and 93% of those were good. They dropped 8 of the 22 good pairs" in section
+
+
+def test_difficulty_bands_from_the_records_solve_rates(tmp_path):
+    out = tmp_path / "out"
+    fake_build(out, n_docs=4)
+    assert "**Difficulty.**" not in card.render_card(out)  # no difficulty stage, no section
+    records = fake_records(4)
+    rates = [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, None, 0.0, 0.0, 0.25][:len(records)]
+    layout.write_dataset(out, [r | {"solve_rate": rate} for r, rate in zip(records, rates)])
+    stats = json.loads((out / "stats.json").read_text())
+    (out / "stats.json").write_text(json.dumps(stats | {"models": stats["models"] | {"solve": "SmolLM2-135M"},
+                                                        "pair_drops": stats["pair_drops"] | {"too_easy": 3}}))
+    config = yaml.safe_load((out / "build_config.yaml").read_text())
+    (out / "build_config.yaml").write_text(yaml.safe_dump(config | {"difficulty": {"enabled": True, "samples": 4, "max_solve_rate": 0.9}}))
+    text = card.render_card(out)
+    rated = [r for r in rates if r is not None]
+    bands = {row[0]: row[1] for row in table_rows(text, "**Difficulty.**")}
+    assert bands == {"never (0)": str(rated.count(0.0)), "sometimes (up to half)": str(sum(0 < r <= 0.5 for r in rated)),
+                     "mostly (over half)": str(sum(0.5 < r < 1 for r in rated)), "always (1)": str(rated.count(1.0))}
+    assert "SmolLM2-135M answered each kept question 4 times" in text
+    assert f"Mean solve rate {sum(rated) / len(rated):.2f} over {len(rated)} pairs" in text
+    assert "solved more often than 0.9 of the time were dropped as too easy: 3" in text
+    assert "too_easy" in text  # the drop table explains it too
 
 
 def test_deterministic_and_changelog_rendered(built):

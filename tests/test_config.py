@@ -24,7 +24,8 @@ def test_a_stronger_model_for_generate_only(tmp_path):
     cfg = load_config(write(tmp_path, {
         "endpoints": {"default": {"urls": ["http://small/v1"]}, "strong": {"urls": ["http://big/v1"]}},
         "stage_endpoints": {"generate": "strong"}}))
-    assert stage_endpoints(cfg) == {"filter": "default", "identify": "default", "generate": "strong", "check": "default"}
+    assert stage_endpoints(cfg) == {"filter": "default", "identify": "default", "generate": "strong", "check": "default",
+                                    "solve": "default"}
     with pytest.raises(SystemExit, match="no endpoint named 'missing'"):
         stage_endpoints(load_config(write(tmp_path, {"stage_endpoints": {"check": "missing"}})))
 

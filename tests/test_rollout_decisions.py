@@ -36,6 +36,8 @@ READ_OFF = ("503 metres", "Maria Lindqvist")
 
 
 def stage_of(payload: dict) -> str:
+    if "schema" not in payload:  # the difficulty stage's solver answers in free text
+        return "solve"
     schema = payload["schema"]
     if schema is screen.SCHEMA:
         return "screen"
@@ -68,8 +70,9 @@ class Scripted:
     """Replies per stage, in order; a reply is a dict (sent as JSON), a raw string, or an exception.
     The standalone and evidence readings of the check stage pass unless a test scripts them."""
 
-    def __init__(self, read_off: tuple[str, ...] = READ_OFF, **replies) -> None:
+    def __init__(self, read_off: tuple[str, ...] = READ_OFF, solver: dict | None = None, **replies) -> None:
         self.read_off = read_off  # what the evidence reader copies from a sentence that holds it
+        self.solver = {q: deque(texts) for q, texts in (solver or {}).items()}  # question -> attempts
         self.replies = {stage: deque(items) for stage, items in replies.items()}
         self.calls = defaultdict(int)
         self.payloads = []
@@ -78,6 +81,12 @@ class Scripted:
         stage = stage_of(payload)
         self.calls[stage] += 1
         self.payloads.append(payload)
+        if stage == "solve":
+            question = payload["messages"][-1]["content"].split("\n\n")[0]
+            reply = self.solver[question].popleft()
+            if isinstance(reply, Exception):
+                raise reply
+            return Completion(reply, "stop", {"prompt_tokens": 30, "completion_tokens": 8})
         if stage in ("standalone", "evidence") and not self.replies.get(stage):
             return Completion(json.dumps(_default_reply(stage, payload, self.read_off)), "stop", {"prompt_tokens": 100, "completion_tokens": 20})
         reply = self.replies[stage].popleft()
@@ -287,3 +296,47 @@ def test_evidence_is_the_sentence_that_states_the_answer():
 ])
 def test_blind_answers_agree_only_when_they_say_the_same(reader, answer, answer_type, agree):
     assert check.answers_agree(reader, answer, answer_type) is agree
+
+
+# ---- difficulty (optional stage) ---------------------------------------------------------------
+
+def kept_two(solver: dict | None = None) -> Scripted:
+    return Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}],
+                    check=[{"verdicts": [GOOD, GOOD2]}], solver=solver)
+
+
+def test_difficulty_rates_each_kept_pair_by_the_reward_and_drops_the_too_easy():
+    fake = kept_two(solver={
+        PAIR_OK["question"]: ["\\boxed{503}", "It is \\boxed{503 metres}.", "\\boxed{500}", "\\boxed{503}"],
+        PAIR_OK2["question"]: ["\\boxed{John Bradfield}", "\\boxed{Lindqvist or Smith}", "\\boxed{}", "no idea"],
+    })
+    result = run(fake, solve_samples=4, max_solve_rate=0.5)
+    assert [(p["answer"], p["solve_rate"]) for p in result["pairs"]] == [("Maria Lindqvist", 0.0)]
+    assert [(p["answer"], p["solve_rate"], p["reason"]) for p in result["dropped_pairs"]] == [("503", 0.75, "too_easy")]
+    assert result["pair_drops"] == {"too_easy": 1} and fake.calls["solve"] == 8
+    assert result["usage"]["solve"]["calls"] == 8
+    seeds = [p["seed"] for p in fake.payloads if "schema" not in p]
+    assert len(set(seeds)) == 8, "every attempt must be a fresh sample"
+
+
+def test_difficulty_without_a_threshold_only_rates_and_a_failed_attempt_is_left_out():
+    fake = kept_two(solver={
+        PAIR_OK["question"]: ["\\boxed{503}", TransportError("timeout", "no reply")],
+        PAIR_OK2["question"]: [TransportError("timeout", "no reply"), TransportError("http_503", "gave up", 503)],
+    })
+    result = run(fake, solve_samples=2)
+    assert [p["solve_rate"] for p in result["pairs"]] == [1.0, None]
+    assert result["status"] == "kept" and result["pair_drops"] == {}
+
+
+def test_no_difficulty_stage_unless_asked():
+    result = run(kept_two())
+    assert "solve" not in result["usage"] and all("solve_rate" not in p for p in result["pairs"])
+
+
+def test_the_solver_sees_exactly_the_prompt_of_the_rl_views():
+    from webscale_rl.eval.reward import chat_prompt
+
+    fake = kept_two(solver={PAIR_OK["question"]: ["\\boxed{1}"], PAIR_OK2["question"]: ["\\boxed{1}"]})
+    run(fake, solve_samples=1)
+    assert [p["messages"] for p in fake.payloads if "schema" not in p] == [chat_prompt(PAIR_OK["question"]), chat_prompt(PAIR_OK2["question"])]
