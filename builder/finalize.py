@@ -59,7 +59,8 @@ def make_records(docs: list[dict], cfg: dict, models: dict[str, str]) -> tuple[l
         pairs_generated += result.get("pairs_generated", 0)
         pair_drops.update(result.get("pair_drops", {}))
         for stage, tally in (result.get("usage") or {}).items():
-            total = usage.setdefault(stage, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0})
+            total = usage.setdefault(stage, {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0,
+                                             "completion_tokens": 0, "seconds": 0.0})
             for key in total:
                 total[key] += tally.get(key, 0)
             total["seconds"] = round(total["seconds"], 1)

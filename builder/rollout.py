@@ -106,7 +106,8 @@ class _Caller:
         )
         started = time.monotonic()
         result = await self.generate(payload)
-        tally = self.usage.setdefault(account, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0})
+        tally = self.usage.setdefault(account, {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0,
+                                                "completion_tokens": 0, "seconds": 0.0})
         tally["calls"] += 1
         tally["seconds"] = round(tally["seconds"] + time.monotonic() - started, 3)
         for key, value in usage_of(result).items():

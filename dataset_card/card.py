@@ -241,11 +241,12 @@ def _tokens(stats: dict, price: float) -> dict:
     for stage, t in (stats.get("llm") or {}).items():
         prompt, completion = int(t.get("prompt_tokens", 0)), int(t.get("completion_tokens", 0))
         rows.append({"stage": stage, "calls": int(t.get("calls", 0)), "prompt": prompt,
-                     "completion": completion, "total": prompt + completion})
-    total = {k: sum(r[k] for r in rows) for k in ("calls", "prompt", "completion", "total")}
+                     "cached": int(t.get("cached_prompt_tokens", 0)), "completion": completion, "total": prompt + completion})
+    total = {k: sum(r[k] for r in rows) for k in ("calls", "prompt", "cached", "completion", "total")}
     kept = stats.get("pairs_kept", 0)
     return {"rows": rows, "total": total, "price": price, "cost": total["total"] * price / 1e6,
-            "tokens_per_pair": total["total"] / kept if kept else 0.0}
+            "tokens_per_pair": total["total"] / kept if kept else 0.0,
+            "cached_pct": 100.0 * total["cached"] / total["prompt"] if total["prompt"] else 0.0}
 
 
 def _quality(stats: dict, domains: Counter, audit: dict | None, quality: dict | None) -> dict:

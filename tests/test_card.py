@@ -84,7 +84,7 @@ def test_funnel_numbers_equal_stats(built):
     assert not any("not accounted" in label for label in rows)  # the fake stats add up
     tokens = {r[0].replace("*", ""): r for r in table_rows(text, "## Token usage")}
     total = sum(t["prompt_tokens"] + t["completion_tokens"] for t in stats["llm"].values())
-    assert int(tokens["total"][4].replace("*", "").replace(",", "")) == total
+    assert int(tokens["total"][5].replace("*", "").replace(",", "")) == total
     assert f"**{total * 0.5 / 1e6:.2f} USD**" in text
     for stage, model in stats["models"].items():
         assert [stage, model] == table_rows(text, "## Models, prompts")[list(stats["models"]).index(stage)][:2]

@@ -121,7 +121,8 @@ def test_fused_keeps_checked_pairs_in_five_calls():
                                               "reader_answer": "503 metres", "standalone": True,
                                               "evidence_answer": "503 metres", "evidence_supports": True}
     assert dict(fake.calls) == {"screen": 1, "generate": 1, "check": 1, "standalone": 1, "evidence": 1}
-    assert {k: v for k, v in result["usage"]["screen"].items() if k != "seconds"} == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20}
+    assert {k: v for k, v in result["usage"]["screen"].items() if k != "seconds"} == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20,
+                                                                                         "cached_prompt_tokens": 0}
     assert set(result["usage"]) == {"screen", "generate", "check", "check_standalone", "check_evidence"}
     assert result["pairs_generated"] == 2 and result["pair_drops"] == {}
 

@@ -46,9 +46,12 @@ def one_or_many(item: dict, key: str, n: int) -> dict:
 
 
 def usage_of(result) -> dict:
-    """Token counts of a datatrove InferenceResult or a transport Completion."""
+    """Token counts of a datatrove InferenceResult or a transport Completion; cached prompt
+    tokens are those the server reused from its prompt cache instead of computing again."""
     usage = getattr(result, "usage", None) or {}
-    return {"prompt_tokens": int(usage.get("prompt_tokens") or 0), "completion_tokens": int(usage.get("completion_tokens") or 0)}
+    details = usage.get("prompt_tokens_details") or {}  # OpenAI's field; llama.cpp and vLLM fill it
+    return {"prompt_tokens": int(usage.get("prompt_tokens") or 0), "completion_tokens": int(usage.get("completion_tokens") or 0),
+            "cached_prompt_tokens": int(details.get("cached_tokens") or 0)}
 
 
 @lru_cache(maxsize=None)
