@@ -117,6 +117,23 @@ class ListedFilesMixin:
             self.update_doc_stats(doc)
             yield doc
 
+    def read_files_shard(self, shard: list[str]) -> DocumentsPipeline:
+        """datatrove's loop, except that it stops as soon as `limit` documents are out: datatrove's
+        pulls one record more before it checks, and that record would count as read but never
+        reach a drop or the LLM, so the funnel would not add up."""
+        done = 0
+        for filepath in shard:
+            self.stat_update("input_files")
+            in_file = 0
+            for document in self.read_file(filepath):
+                yield document
+                done, in_file = done + 1, in_file + 1
+                if self.limit != -1 and done >= self.limit:
+                    break
+            self.stat_update("documents", value=in_file, unit="input_file")
+            if self.limit != -1 and done >= self.limit:
+                return
+
 
 class CountingJsonlReader(ListedFilesMixin, CountingReaderMixin, BaseDiskReader):
     """jsonl reader that counts bad lines instead of crashing or skipping them silently.

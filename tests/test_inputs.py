@@ -113,7 +113,10 @@ def test_limit_and_sharding_over_tasks(tmp_path):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({"id": f"{name}{i}", "text": f"text {name} {i}"}) + "\n" for i in range(4)))
     docs = read_all(make_reader({"source": str(tmp_path)}), world_size=2)
     assert sorted(d.id for d in docs) == sorted(f"{n}{i}" for n in "abc" for i in range(4))
-    assert len(read_all(make_reader({"source": str(tmp_path), "limit": 5}))) == 5
+    for limit in (4, 5):  # the limit at a file's end and inside a file
+        steps = make_reader({"source": str(tmp_path), "limit": limit})
+        assert len(read_all(steps)) == limit
+        assert steps[0].stats["records_in"].total == limit, "a record read past the limit is counted but goes nowhere"
 
 
 def test_unknown_extension_needs_a_format(tmp_path):
