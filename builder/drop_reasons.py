@@ -35,6 +35,8 @@ REASONS: dict[str, str] = {
     "check_leaks_answer": "the reviewer found that the question gives its answer away",
     # the optional difficulty stage
     "too_easy": "a solver model answered the question correctly closed-book more often than `difficulty.max_solve_rate` allows",
+    # a build stopped by `--max-tokens` / `--max-cost`
+    "not_processed_budget": "the build stopped at its token budget before this document's results were written; a rerun with a larger budget finishes it",
     # across the dataset
     "near_duplicate_question": "another kept pair asks nearly the same question",
     "all_pairs_dropped_after_generation": "every kept pair of the document was dropped across the dataset (near duplicates, contamination)",

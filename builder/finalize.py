@@ -107,8 +107,10 @@ def drop_across_dataset(records: list[dict], cfg: dict, pair_drops: Counter) -> 
     return records
 
 
-def finalize(cfg: dict, llm_output: Path, prefilter_funnel: dict, models: dict[str, str], timing: dict) -> dict:
-    """Write records, stats.json and build_config.yaml; return the stats."""
+def finalize(cfg: dict, llm_output: Path, prefilter_funnel: dict, models: dict[str, str], timing: dict,
+             budget_stop: dict | None = None) -> dict:
+    """Write records, stats.json and build_config.yaml; return the stats. After a stop at the
+    token budget, the documents left over are counted as `not_processed_budget`."""
     from webscale_rl.dataset_card.layout import write_dataset
 
     out = Path(cfg["output_dir"])
@@ -122,6 +124,8 @@ def finalize(cfg: dict, llm_output: Path, prefilter_funnel: dict, models: dict[s
     lost = {str(d["id"]) for d in docs if (d.get("metadata", {}).get("rollout_results") or [{}])[0].get("status") == "kept"} - with_pairs
     if lost:  # every pair of these documents went to near-duplicate or contamination drops
         document_drops["all_pairs_dropped_after_generation"] += len(lost)
+    if budget_stop and budget_stop["not_processed"]:
+        document_drops["not_processed_budget"] += budget_stop["not_processed"]
     stats = {
         "documents_in": prefilter_funnel["documents_in"],
         "document_drops": dict(sorted(document_drops.items())),
@@ -135,6 +139,7 @@ def finalize(cfg: dict, llm_output: Path, prefilter_funnel: dict, models: dict[s
         "call_plan": cfg["call_plan"],
         "prompt_version": PROMPT_VERSION,
         "config_hash": config_hash(cfg),
+        **({"budget": budget_stop} if budget_stop else {}),
         **timing,
     }
     write_dataset(out, records, test_fraction=cfg["test_fraction"], seed=cfg["seed"])

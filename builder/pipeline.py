@@ -21,6 +21,7 @@ from datatrove.pipeline.inference.run_inference import InferenceConfig
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
+from webscale_rl.builder.budget import BudgetedRollout, BudgetSpent, max_tokens_for, spent_in
 from webscale_rl.builder.config import config_hash, endpoints_from, load_config
 from webscale_rl.builder.dedup import collect_funnel, document_executors
 from webscale_rl.builder.finalize import finalize
@@ -141,8 +142,10 @@ def claim_work_dir(work: Path, cfg: dict) -> None:
     marker.write_text(wanted + "\n")
 
 
-def build(cfg: dict) -> dict | None:
-    """Run (or resume) the build; None when cluster jobs were submitted and are still running."""
+def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
+    """Run (or resume) the build; None when cluster jobs were submitted and are still running.
+    With `max_tokens`, the LLM stage ends once that many tokens are spent (earlier runs
+    included) and the folder is written from what was done."""
     out = Path(cfg["output_dir"])
     work = out / ".work"
     work.mkdir(parents=True, exist_ok=True)
@@ -165,9 +168,14 @@ def build(cfg: dict) -> dict | None:
     # 2. The four LLM stages, checkpointed, with a replay cache for resumed runs.
     llm_out = work / "llm" / "output"
     settings = Settings.from_config(cfg)
+    if max_tokens is not None and distributed:
+        raise SystemExit("--max-tokens/--max-cost work with the local executor only for now; "
+                         "on a cluster, limit the input instead (input.limit or sample_rate)")
+    rollout_fn = BudgetedRollout(rollout, max_tokens, spent_in(llm_out)) if max_tokens is not None else rollout
+    budget_stop = None
     with running_endpoints(cfg) as (endpoints, endpoint_models):
         runner = TransportInferenceRunner(
-            rollout_fn=rollout,
+            rollout_fn=rollout_fn,
             shared_context={"settings": settings},
             config=InferenceConfig(
                 server_type="endpoint", model_name_or_path="per-stage", endpoint_url=endpoints[0].urls[0] if endpoints[0].urls else "provider",
@@ -191,7 +199,12 @@ def build(cfg: dict) -> dict | None:
                 return None
         else:
             with ProgressLine(total=count_lines(survivors), already_done=count_lines(llm_out)):
-                llm.run()
+                try:
+                    llm.run()
+                except BudgetSpent as spent:
+                    budget_stop = {"max_tokens": max_tokens, "spent": rollout_fn.spent(),
+                                   "not_processed": count_lines(survivors) - count_lines(llm_out)}
+                    logger.warning("%s: the LLM stage stops here and the dataset folder is written from what was done", spent)
     prefilter_funnel = collect_funnel(logging_dirs)
     models = {stage: endpoint_models[settings.endpoints[stage]] for stage in settings.stages}
 
@@ -199,7 +212,7 @@ def build(cfg: dict) -> dict | None:
     finished = datetime.now(timezone.utc)
     timing = {"started_at": started.isoformat(), "finished_at": finished.isoformat(),
               "duration_s": round((finished - started).total_seconds(), 1)}
-    stats = finalize(cfg, llm_out, prefilter_funnel, models, timing)
+    stats = finalize(cfg, llm_out, prefilter_funnel, models, timing, budget_stop)
     from webscale_rl.dataset_card.card import write_card
     from webscale_rl.eval.report import quality_report
 
@@ -214,6 +227,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--output-dir", default=None)
     parser.add_argument("--call-plan", choices=["fused", "paper"], default=None)
     parser.add_argument("--limit", type=int, default=None, help="read at most this many input documents")
+    parser.add_argument("--max-tokens", type=int, default=None,
+                        help="stop the LLM stages once this many tokens are spent (earlier runs of this build included); "
+                             "rerun with a larger budget to finish")
+    parser.add_argument("--max-cost", type=float, default=None,
+                        help="the same as a cost in USD, at the config's card.price_per_million_tokens")
     args = parser.parse_args(argv)
     overrides: dict = {}
     if args.output_dir:
@@ -224,11 +242,33 @@ def main(argv: list[str]) -> int:
         overrides["input"] = {"limit": args.limit}
     cfg = load_config(args.config, overrides)
     children_die_with_parent()
+    try:
+        max_tokens = max_tokens_for(args.max_tokens, args.max_cost, float(cfg["card"].get("price_per_million_tokens") or 0))
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
     with stop_on_signals(lambda stopped: stop_message(stopped, argv)):
-        stats = build(cfg)
+        stats = build(cfg, max_tokens)
     if stats is None:
         return 0
     kept, docs = stats["pairs_kept"], stats["documents_in"]
     print(f"\n{kept} QA pairs from {docs} documents written to {Path(cfg['output_dir']).resolve()}")
     print("drops: " + ", ".join(f"{k}={v}" for k, v in stats["document_drops"].items()))
+    if stats.get("budget"):
+        budget = stats["budget"]
+        print(f"Stopped at the token budget ({budget['spent']:,} of {budget['max_tokens']:,} tokens): "
+              f"{budget['not_processed']} documents not processed yet. To finish, rerun with a larger budget: "
+              f"{shlex.join(['webscale-rl', 'build', *budget_rerun_args(argv)])}")
     return 0
+
+
+def budget_rerun_args(argv: list[str]) -> list[str]:
+    """The build's arguments without its budget, for the line that says how to finish."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--max-tokens", "--max-cost"):
+            skip = True
+        elif not arg.startswith(("--max-tokens=", "--max-cost=")):
+            out.append(arg)
+    return out + ["--max-tokens", "N"]

@@ -66,17 +66,25 @@ class Settings:
 
 
 class Progress:
-    """Documents finished and pairs kept in this process, read by the live progress line."""
+    """Documents finished, pairs kept and tokens spent in this process, read by the live
+    progress line and the token budget."""
 
     lock = threading.Lock()
     documents = 0
     pairs_kept = 0
+    tokens = 0
 
     @classmethod
-    def add(cls, pairs: int) -> None:
+    def add(cls, pairs: int, tokens: int = 0) -> None:
         with cls.lock:
             cls.documents += 1
             cls.pairs_kept += pairs
+            cls.tokens += tokens
+
+
+def tokens_of(result: dict) -> int:
+    """Prompt + completion tokens of one rollout result, over all its calls."""
+    return sum(t.get("prompt_tokens", 0) + t.get("completion_tokens", 0) for t in (result.get("usage") or {}).values())
 
 
 class _Dropped(Exception):
@@ -165,7 +173,7 @@ async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Set
         logger.exception("rollout failed on document %s", doc.id)
         result["drop_reason"] = f"rollout_error_{type(err).__name__}"
     result["usage"] = call.usage
-    Progress.add(len(result["pairs"]))
+    Progress.add(len(result["pairs"]), tokens_of(result))
     return result
 
 
