@@ -14,6 +14,7 @@ COMMANDS = {
     "serve": ("webscale_rl.cli:serve_main", "run the embedded llama.cpp server until Ctrl-C"),
     "smoke": ("webscale_rl.cli:smoke_main", "start the embedded server and get one schema-valid JSON reply"),
     "build": ("webscale_rl.builder.pipeline:main", "build a dataset from a YAML config"),
+    "estimate": ("webscale_rl.builder.estimate:main", "calls, tokens, kept pairs and cost of a build, from a dry run on a sample"),
     "report": ("webscale_rl.eval.report:main", "quality report of a built dataset folder"),
     "audit": ("webscale_rl.builder.audit:main", "precision of the keep decision on hand-labelled pairs"),
     "card": ("webscale_rl.dataset_card.card:main", "(re)generate the dataset card of a built folder"),
