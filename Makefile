@@ -33,8 +33,10 @@ $(STAMP): pyproject.toml requirements-models.txt
 build-dataset: $(STAMP)
 	$(BIN)/webscale-rl build --config $(CONFIG)
 
-# pyproject declares exactly what the code and the tests import (deptry, configured in pyproject).
+# ruff's lint rules, and pyproject declaring exactly what the code and the tests import (deptry);
+# both configured in pyproject.toml.
 lint: $(STAMP)
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m deptry .
 
 test: lint

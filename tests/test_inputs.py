@@ -10,8 +10,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from webscale_rl.builder.inputs import (CountingHubReader, CountingJsonlReader, CountingParquetReader, content_id,
-                                        make_reader, sample_corpus_dir)
+from webscale_rl.builder.inputs import (
+    CountingHubReader,
+    CountingJsonlReader,
+    CountingParquetReader,
+    content_id,
+    make_reader,
+    sample_corpus_dir,
+)
 
 ROWS = [
     {"doc_id": "p-1", "content": "Tides are caused mainly by the gravity of the Moon.", "lang": "en"},

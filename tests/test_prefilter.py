@@ -9,10 +9,16 @@ import pytest
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import get_filter_result
 
-from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder import prefilter
-from webscale_rl.builder.prefilter import (C4Quality, LocalLanguageFilter, MinTokensFilter, TruncateLongDocuments,
-                                           cut_at_boundary, prefilter_steps)
+from webscale_rl.builder.inputs import make_reader
+from webscale_rl.builder.prefilter import (
+    C4Quality,
+    LocalLanguageFilter,
+    MinTokensFilter,
+    TruncateLongDocuments,
+    cut_at_boundary,
+    prefilter_steps,
+)
 
 QUALITY_PREFIXES = ("gopher_quality_", "gopher_repetition_", "fineweb_quality_", "c4_")
 # The kind of reason each planted category must be dropped for by the heuristics.

@@ -22,8 +22,8 @@ from typing import Iterator
 import pyarrow as pa
 import pytest
 import yaml
-from test_rollout_decisions import Scripted
 
+from test_rollout_decisions import Scripted
 from webscale_rl.builder.config import load_config
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
 from webscale_rl.dataset_card.layout import DEFAULT_SCHEMA
