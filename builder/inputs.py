@@ -28,15 +28,17 @@ from datatrove.pipeline.readers import HuggingFaceDatasetReader, ParquetReader
 from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.utils.logging import logger
 
+from webscale_rl.builder.config import INPUT_DEFAULTS, ConfigError, unknown_key
+
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".jsonl.zst", ".jsonl.zstd")
 PARQUET_SUFFIXES = (".parquet",)
 HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-INPUT_KEYS = {"source", "format", "hub", "name", "split", "text_key", "id_key", "limit", "max_record_mb", "sample_rate"}
+INPUT_KEYS = set(INPUT_DEFAULTS)
 # Warnings per reason and task before the reader only counts (a broken file can have millions of lines).
 MAX_WARNINGS = 20
 
 
-class InputSchemaError(ValueError):
+class InputSchemaError(ConfigError):
     """A columnar source without the configured text column: stop instead of dropping every row."""
 
 
@@ -241,7 +243,7 @@ def _local_files(source: str) -> tuple[Path, list[str]] | None:
     if glob.has_magic(source):
         matches = sorted(Path(p).resolve() for p in glob.glob(source, recursive=True) if Path(p).is_file())
         if not matches:
-            raise SystemExit(f"input.source {source!r}: the pattern matches no file")
+            raise ConfigError(f"input.source {source!r}: the pattern matches no file")
         fixed = []
         for part in Path(source).parts:
             if glob.has_magic(part):
@@ -255,7 +257,7 @@ def _local_files(source: str) -> tuple[Path, list[str]] | None:
     if path.is_dir():
         files = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file() and _format_of(p.name))
         if not files:
-            raise SystemExit(f"input.source {source!r}: the folder has no jsonl, jsonl.gz or parquet file")
+            raise ConfigError(f"input.source {source!r}: the folder has no jsonl, jsonl.gz or parquet file")
         return path.resolve(), files
     return None
 
@@ -263,11 +265,11 @@ def _local_files(source: str) -> tuple[Path, list[str]] | None:
 def _choose_format(files: list[str], declared: str | None, source: str) -> str:
     if declared:
         if declared not in ("jsonl", "parquet"):
-            raise SystemExit(f"input.format must be jsonl, parquet or hub, got {declared!r}")
+            raise ConfigError(f"input.format must be jsonl, parquet or hub, got {declared!r}")
         return declared
     formats = {_format_of(f) for f in files} - {None}
     if len(formats) != 1:
-        raise SystemExit(f"input.source {source!r}: cannot tell the format from the file names "
+        raise ConfigError(f"input.source {source!r}: cannot tell the format from the file names "
                          f"({sorted(formats) or 'no known extension'}); set `input.format: jsonl` or `parquet`")
     return formats.pop()
 
@@ -279,24 +281,24 @@ def _check_parquet_columns(base: Path, files: list[str], text_key: str) -> None:
     for name in files:
         names = pq.read_schema(base / name).names
         if text_key not in names:
-            raise SystemExit(schema_message(str(base / name), text_key, names))
+            raise InputSchemaError(schema_message(str(base / name), text_key, names))
 
 
 def make_reader(input_cfg: dict) -> list[PipelineStep]:
     """The reader steps for the `input:` section of the config (see the module docstring)."""
-    unknown = set(input_cfg) - INPUT_KEYS
-    if unknown:
-        raise SystemExit(f"unknown input keys {sorted(unknown)}; known: {sorted(INPUT_KEYS)}")
+    for key in input_cfg:
+        if key not in INPUT_KEYS:
+            raise unknown_key("input", key, INPUT_KEYS)
     source = input_cfg.get("source")
     if not source:
-        raise SystemExit("input.source is required: `sample`, a local file/folder/glob or a Hub dataset name")
+        raise ConfigError("input.source is required: `sample`, a local file/folder/glob or a Hub dataset name")
     source = str(source)
-    text_key = input_cfg.get("text_key", "text")
-    id_key = input_cfg.get("id_key", "id")
+    text_key = input_cfg.get("text_key", INPUT_DEFAULTS["text_key"])
+    id_key = input_cfg.get("id_key", INPUT_DEFAULTS["id_key"])
     limit = -1 if input_cfg.get("limit") is None else int(input_cfg["limit"])
-    rate = input_cfg.get("sample_rate", 1.0)
+    rate = input_cfg.get("sample_rate", INPUT_DEFAULTS["sample_rate"])
     if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 1:
-        raise SystemExit(f"input.sample_rate must be a share of the input between 0 and 1, got {rate!r}")
+        raise ConfigError(f"input.sample_rate must be a share of the input between 0 and 1, got {rate!r}")
     # datatrove's seeded sampler: the same documents on every run, counted as `not_sampled`
     sampler = [SamplerFilter(rate=float(rate), seed=0)] if rate < 1 else []
     declared = input_cfg.get("format")
@@ -308,8 +310,8 @@ def make_reader(input_cfg: dict) -> list[PipelineStep]:
         else _local_files(source))
     if local is None:
         if not hub and not HUB_NAME.match(source):
-            raise SystemExit(f"input.source {source!r}: no such file or folder, and not a Hub dataset name (org/name)")
-        options = {"split": input_cfg.get("split", "train")}
+            raise ConfigError(f"input.source {source!r}: no such file or folder, and not a Hub dataset name (org/name)")
+        options = {"split": input_cfg.get("split", INPUT_DEFAULTS["split"])}
         if input_cfg.get("name"):
             options["name"] = input_cfg["name"]
         return [CountingHubReader(source, dataset_options=options, streaming=True, **common), *sampler]
@@ -319,5 +321,5 @@ def make_reader(input_cfg: dict) -> list[PipelineStep]:
     if fmt == "parquet":
         _check_parquet_columns(base, files, text_key)
         return [CountingParquetReader(str(base), files=files, **common), *sampler]
-    max_record_bytes = int(float(input_cfg.get("max_record_mb", 16)) * 2**20)
+    max_record_bytes = int(float(input_cfg.get("max_record_mb", INPUT_DEFAULTS["max_record_mb"])) * 2**20)
     return [CountingJsonlReader(str(base), files=files, max_record_bytes=max_record_bytes, **common), *sampler]

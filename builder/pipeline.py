@@ -21,7 +21,7 @@ from datatrove.pipeline.inference.run_inference import InferenceConfig
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-from webscale_rl.builder.config import config_hash, endpoints_from, load_config
+from webscale_rl.builder.config import ConfigError, config_hash, endpoints_from, load_config
 from webscale_rl.builder.dedup import collect_funnel, document_executors
 from webscale_rl.builder.finalize import finalize
 from webscale_rl.builder.inputs import make_reader
@@ -54,7 +54,7 @@ def make_executor(cfg: dict, pipeline: list, logging_dir: Path, tasks: int | Non
         from datatrove.executor import RayPipelineExecutor
 
         return RayPipelineExecutor(pipeline, tasks=tasks, logging_dir=str(logging_dir), depends=depends, **opts)
-    raise SystemExit(f"executor.type must be local, slurm or ray, got {kind!r}")
+    raise ConfigError(f"executor.type must be local, slurm or ray, got {kind!r}")
 
 
 @contextlib.contextmanager
@@ -65,7 +65,7 @@ def running_endpoints(cfg: dict):
         for name, spec in cfg["endpoints"].items():
             if spec.get("embedded"):
                 if cfg["executor"].get("type", "local") != "local":
-                    raise SystemExit(f"endpoint {name}: the embedded server runs on this machine only; "
+                    raise ConfigError(f"endpoint {name}: the embedded server runs on this machine only; "
                                      "give cluster jobs `urls:` of a TGI/vLLM server they can reach")
                 server = stack.enter_context(EmbeddedServer(spec["embedded"], **cfg["embedded_server"]))
                 urls[name] = [server.url]
@@ -134,7 +134,7 @@ def claim_work_dir(work: Path, cfg: dict) -> None:
     marker = work / "config_hash"
     wanted = config_hash(cfg)
     if marker.exists() and marker.read_text().strip() != wanted:
-        raise SystemExit(
+        raise ConfigError(
             f"{work.parent} holds a partial build of a different config ({marker.read_text().strip()} != {wanted}). "
             f"To resume it, rerun with its config (see {work.parent / 'build_config.yaml'} once written); "
             f"to start over, delete {work} or choose another output_dir.")

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from webscale_rl.builder.config import ConfigError
 from webscale_rl.builder.inputs import (
     CountingHubReader,
     CountingJsonlReader,
@@ -108,9 +109,9 @@ def test_hub_names_and_missing_sources():
     assert isinstance(steps[0], CountingHubReader)
     assert steps[0].dataset == "HuggingFaceFW/fineweb"
     assert steps[0].dataset_options == {"split": "train", "name": "sample-10BT"} and steps[0].limit == 5
-    with pytest.raises(SystemExit, match="no such file or folder"):
+    with pytest.raises(ConfigError, match="no such file or folder"):
         make_reader({"source": "/nonexistent/file.jsonl"})
-    with pytest.raises(SystemExit, match="unknown input keys"):
+    with pytest.raises(ConfigError, match="unknown config key input.txt_key: did you mean input.text_key"):
         make_reader({"source": "sample", "txt_key": "body"})
 
 
@@ -125,6 +126,6 @@ def test_limit_and_sharding_over_tasks(tmp_path):
 def test_unknown_extension_needs_a_format(tmp_path):
     path = tmp_path / "docs.txt"
     path.write_text(json.dumps({"id": "x", "text": "Some text about maps."}) + "\n")
-    with pytest.raises(SystemExit, match="input.format"):
+    with pytest.raises(ConfigError, match="input.format"):
         make_reader({"source": str(path)})
     assert [d.id for d in read_all(make_reader({"source": str(path), "format": "jsonl"}))] == ["x"]

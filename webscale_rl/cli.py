@@ -14,6 +14,7 @@ COMMANDS = {
     "serve": ("webscale_rl.cli:serve_main", "run the embedded llama.cpp server until Ctrl-C"),
     "smoke": ("webscale_rl.cli:smoke_main", "start the embedded server and get one schema-valid JSON reply"),
     "build": ("webscale_rl.builder.pipeline:main", "build a dataset from a YAML config"),
+    "config": ("webscale_rl.builder.config:main", "check a build config; --show prints it resolved, secrets masked"),
     "report": ("webscale_rl.eval.report:main", "quality report of a built dataset folder"),
     "audit": ("webscale_rl.builder.audit:main", "precision of the keep decision on hand-labelled pairs"),
     "card": ("webscale_rl.dataset_card.card:main", "(re)generate the dataset card of a built folder"),
@@ -83,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except ValueError as err:
+        # A config the build cannot run with: one clear line and exit code 2, no traceback.
+        from webscale_rl.builder.config import ConfigError
+
+        if not isinstance(err, ConfigError):
+            raise
+        print(f"webscale-rl {argv[0]}: config error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
