@@ -19,7 +19,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Awaitable, Literal
 
 import httpx
 import httpx2
@@ -92,14 +92,6 @@ class Endpoint:
         if not key:
             raise LLMError(f"endpoint {self.name}: environment variable {self.api_key_env} is empty or unset")
         return key
-
-    def public(self) -> dict:
-        """What may be written to configs, cards and logs: never the key, only its variable's name."""
-        return {
-            "name": self.name, "urls": self.urls, "model": self.model, "dialect": self.dialect,
-            "provider": self.provider, "api_key_env": self.api_key_env, "timeout": self.timeout,
-            "max_retries": self.max_retries, "max_in_flight": self.max_in_flight,
-        }
 
 
 @dataclass
@@ -341,9 +333,6 @@ def _retry_after(value: str | None) -> float | None:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
         except (TypeError, ValueError):
             return None
-
-
-Generate = Callable[[dict], Awaitable[Any]]
 
 
 def run_sync(coro: Awaitable) -> Any:
