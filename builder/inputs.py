@@ -1,5 +1,6 @@
-"""Where documents come from: the shipped sample corpus, local jsonl / jsonl.gz / parquet files,
-or a Hub dataset read in streaming. Every reader counts what it cannot use (malformed JSON,
+"""Where documents come from: the shipped sample corpus, jsonl / jsonl.gz / parquet files (local,
+or any fsspec URL datatrove reads: `s3://`, `hf://datasets/...`, ...; a file, a folder or a
+glob), or a Hub dataset read in streaming. Every reader counts what it cannot use (malformed JSON,
 bytes that are not UTF-8, a missing, null or empty text field, a record too large to load)
 under a `dropped_input_<reason>` stat, so the funnel accounts for every input record, and
 logs the file and line of each skip.
@@ -16,6 +17,8 @@ from __future__ import annotations
 import glob
 import hashlib
 import importlib.resources
+import inspect
+import io
 import json
 import re
 from pathlib import Path
@@ -33,6 +36,7 @@ from webscale_rl.builder.config import INPUT_DEFAULTS, ConfigError, unknown_key
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".jsonl.zst", ".jsonl.zstd")
 PARQUET_SUFFIXES = (".parquet",)
 HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+URL = re.compile(r"^[A-Za-z][\w+.-]*://")
 INPUT_KEYS = set(INPUT_DEFAULTS)
 # Warnings per reason and task before the reader only counts (a broken file can have millions of lines).
 MAX_WARNINGS = 20
@@ -120,6 +124,15 @@ class ListedFilesMixin:
             yield doc
 
 
+def _with_bounded_readline(f):
+    """`f`, or `f` buffered when its readline takes no size limit (fsspec's remote files)."""
+    try:
+        inspect.signature(f.readline).bind(1)
+    except (TypeError, ValueError):
+        return io.BufferedReader(f)
+    return f
+
+
 class CountingJsonlReader(ListedFilesMixin, CountingReaderMixin, BaseDiskReader):
     """jsonl reader that counts bad lines instead of crashing or skipping them silently.
 
@@ -143,7 +156,8 @@ class CountingJsonlReader(ListedFilesMixin, CountingReaderMixin, BaseDiskReader)
         path = self.data_folder.resolve_paths(filepath)
         line_no = 0
         try:
-            with self.data_folder.open(filepath, "rb", compression=self.compression) as f:
+            with self.data_folder.open(filepath, "rb", compression=self.compression) as opened:
+                f = _with_bounded_readline(opened)
                 while raw := f.readline(self.max_record_bytes + 1):
                     line_no += 1
                     where = f"{path}:{line_no}"
@@ -262,6 +276,39 @@ def _local_files(source: str) -> tuple[Path, list[str]] | None:
     return None
 
 
+def _remote_files(source: str) -> tuple[str, list[str]]:
+    """(base URL, sorted files relative to it) for an fsspec URL: a file, a folder or a glob,
+    listed through datatrove's DataFolder as its readers will open them."""
+    from datatrove.io import get_datafolder
+
+    protocol, path = source.split("://", 1)
+    parts = path.rstrip("/").split("/")
+    fixed = [] if not glob.has_magic(path) else parts[:next(i for i, part in enumerate(parts) if glob.has_magic(part))]
+    try:
+        if fixed or glob.has_magic(path):
+            base = f"{protocol}://{'/'.join(fixed)}"
+            files = get_datafolder(base).list_files(glob_pattern="/".join(parts[len(fixed):]))
+            if not files:
+                raise ConfigError(f"input.source {source!r}: the pattern matches no file")
+            return base, files
+        folder = get_datafolder(source.rstrip("/"))
+        if folder.isdir(""):
+            files = [name for name in folder.list_files() if _format_of(name)]
+            if not files:
+                raise ConfigError(f"input.source {source!r}: the folder has no jsonl, jsonl.gz or parquet file")
+            return source.rstrip("/"), files
+        base, name = source.rstrip("/").rsplit("/", 1)
+        if "://" in base and get_datafolder(base).isfile(name):
+            return base, [name]
+    except ConfigError:
+        raise
+    except (ImportError, ValueError) as err:  # an unknown protocol, or its fsspec package (s3fs...) is missing
+        raise ConfigError(f"input.source {source!r}: {err}") from None
+    except FileNotFoundError:
+        pass
+    raise ConfigError(f"input.source {source!r}: no such file or folder")
+
+
 def _choose_format(files: list[str], declared: str | None, source: str) -> str:
     if declared:
         if declared not in ("jsonl", "parquet"):
@@ -274,14 +321,17 @@ def _choose_format(files: list[str], declared: str | None, source: str) -> str:
     return formats.pop()
 
 
-def _check_parquet_columns(base: Path, files: list[str], text_key: str) -> None:
+def _check_parquet_columns(base: Path | str, files: list[str], text_key: str) -> None:
     """Stop before any work when a parquet file lacks the text column (reading only its schema)."""
     import pyarrow.parquet as pq
+    from datatrove.io import get_datafolder
 
+    folder = get_datafolder(str(base))
     for name in files:
-        names = pq.read_schema(base / name).names
+        with folder.open(name, "rb") as f:
+            names = pq.read_schema(f).names
         if text_key not in names:
-            raise InputSchemaError(schema_message(str(base / name), text_key, names))
+            raise InputSchemaError(schema_message(f"{base}/{name}", text_key, names))
 
 
 def make_reader(input_cfg: dict) -> list[PipelineStep]:
@@ -307,7 +357,7 @@ def make_reader(input_cfg: dict) -> list[PipelineStep]:
     hub = bool(input_cfg.get("hub")) or declared == "hub"
     local = None if hub else (
         (sample_corpus_dir(), sorted(p.name for p in sample_corpus_dir().glob("*.jsonl"))) if source == "sample"
-        else _local_files(source))
+        else _remote_files(source) if URL.match(source) else _local_files(source))
     if local is None:
         if not hub and not HUB_NAME.match(source):
             raise ConfigError(f"input.source {source!r}: no such file or folder, and not a Hub dataset name (org/name)")
