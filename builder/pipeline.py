@@ -172,7 +172,8 @@ def build(cfg: dict) -> dict | None:
             config=InferenceConfig(
                 server_type="endpoint", model_name_or_path="per-stage", endpoint_url=endpoints[0].urls[0] if endpoints[0].urls else "provider",
                 max_concurrent_generations=sum(e.max_in_flight for e in endpoints),
-                max_concurrent_documents=cfg["max_concurrent_documents"], request_timeout=max(e.timeout for e in endpoints) * 10,
+                # Unused by our TransportServer (each attempt is timed by its endpoint's timeout): see webscale_rl/inference.py.
+                max_concurrent_documents=cfg["max_concurrent_documents"], request_timeout=None,
                 metric_interval=3600,
             ),
             output_writer=JsonlWriter(str(llm_out), output_filename="${rank}_chunk_${chunk_index}.jsonl", compression=None),
