@@ -202,7 +202,7 @@ def build(cfg: dict) -> dict | None:
               "duration_s": round((finished - started).total_seconds(), 1)}
     stats = finalize(cfg, llm_out, prefilter_funnel, models, timing)
     from webscale_rl.dataset_card.card import write_card
-    from webscale_rl.eval.report import quality_report
+    from webscale_rl.dataset_card.report import quality_report
 
     quality_report(out)
     write_card(out)

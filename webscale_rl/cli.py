@@ -15,13 +15,13 @@ COMMANDS = {
     "smoke": ("webscale_rl.cli:smoke_main", "start the embedded server and get one schema-valid JSON reply"),
     "build": ("webscale_rl.builder.pipeline:main", "build a dataset from a YAML config"),
     "config": ("webscale_rl.builder.config:main", "check a build config; --show prints it resolved, secrets masked"),
-    "report": ("webscale_rl.eval.report:main", "quality report of a built dataset folder"),
+    "report": ("webscale_rl.dataset_card.report:main", "quality report of a built dataset folder"),
     "audit": ("webscale_rl.builder.audit:main", "precision of the keep decision on hand-labelled pairs"),
     "card": ("webscale_rl.dataset_card.card:main", "(re)generate the dataset card of a built folder"),
     "push": ("webscale_rl.dataset_card.push:main", "push a built folder to the Hub as a tagged version"),
     "demo": ("webscale_rl.space.app:main", "launch the Gradio demo (endpoint from WSRL_* variables, else embedded)"),
     "push-space": ("webscale_rl.space.publish:main", "create or update the demo as a Hugging Face Space"),
-    "bench": ("webscale_rl.bench:main", "benchmarks, printed as side-by-side ratios"),
+    "bench": ("webscale_rl.builder.bench:main", "benchmarks, printed as side-by-side ratios"),
 }
 
 
