@@ -14,7 +14,7 @@ export LLAMA_CPP_BUILD_JOBS ?= 2
 # kernel or sandbox does not grant them; AVX2+FMA+F16C runs on any x86-64 of the last decade.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_USE_PREBUILT_UI=OFF
 
-.PHONY: install build-dataset test test-fast bench serve push report demo clean
+.PHONY: install build-dataset lint test test-fast bench serve push report demo clean
 
 install: $(STAMP)
 
@@ -33,10 +33,16 @@ $(STAMP): pyproject.toml requirements-models.txt
 build-dataset: $(STAMP)
 	$(BIN)/webscale-rl build --config $(CONFIG)
 
-test: $(STAMP)
+# ruff's lint rules, and pyproject declaring exactly what the code and the tests import (deptry);
+# both configured in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m deptry .
+
+test: lint
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: lint
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 bench: $(STAMP)

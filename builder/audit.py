@@ -14,7 +14,6 @@ Good pairs dropped: of the pairs labelled good, the share the pipeline drops, an
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from collections import Counter, defaultdict
 from importlib import resources
@@ -105,7 +104,7 @@ def render(result: dict) -> str:
 
 def main(argv: list[str]) -> int:
     from webscale_rl.server import EmbeddedServer
-    from webscale_rl.transport import Endpoint, LLMClient
+    from webscale_rl.transport import Endpoint, LLMClient, run_sync
 
     parser = argparse.ArgumentParser(prog="webscale-rl audit", description="precision of the keep decision on hand-labelled pairs")
     parser.add_argument("--labels", type=Path, default=None, help="labelled pairs (default: eval/audit/labels.jsonl)")
@@ -119,7 +118,7 @@ def main(argv: list[str]) -> int:
 
     def run(url: str, model: str) -> list[str]:
         client = LLMClient(Endpoint(urls=[url], model=model, timeout=300))
-        return asyncio.run(decide(labels, client.generate, settings))
+        return run_sync(decide(labels, client.generate, settings))
 
     if args.url:
         outcomes, model = run(args.url, "endpoint"), args.url

@@ -33,8 +33,9 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-DEDUP_KEYS = {"exact", "minhash", "keep_dropped"}
-MINHASH_DEFAULTS = {"enabled": True, "n_grams": 5, "num_buckets": 14, "hashes_per_bucket": 8}
+from webscale_rl.builder.config import DEDUP_DEFAULTS, MINHASH_DEFAULTS, ConfigError, unknown_key
+
+DEDUP_KEYS = set(DEDUP_DEFAULTS)
 # Filters that count drops without a reason: the reason their drops get in the funnel.
 UNNAMED_DROPS = {ExactDedupFilter.name: "exact_duplicate", MinhashDedupFilter.name: "near_duplicate",
                  SamplerFilter.name: "not_sampled"}
@@ -96,22 +97,23 @@ def _writer(folder: Path) -> JsonlWriter:
 
 def _dedup_settings(dedup_cfg: dict) -> tuple[bool, dict | None, bool]:
     cfg = dict(dedup_cfg or {})
-    unknown = set(cfg) - DEDUP_KEYS
-    if unknown:
-        raise SystemExit(f"unknown dedup keys {sorted(unknown)}; known: {sorted(DEDUP_KEYS)}")
+    for key in cfg:
+        if key not in DEDUP_KEYS:
+            raise unknown_key("dedup", key, DEDUP_KEYS)
     minhash = cfg.get("minhash", {})
     if minhash is True or minhash is None:
         minhash = {}
     if minhash is not False and not isinstance(minhash, dict):
-        raise SystemExit(f"dedup.minhash must be true, false or a mapping, got {minhash!r}")
+        raise ConfigError(f"dedup.minhash must be true, false or a mapping, got {minhash!r}")
     if minhash is not False:
-        unknown = set(minhash) - set(MINHASH_DEFAULTS)
-        if unknown:
-            raise SystemExit(f"unknown dedup.minhash keys {sorted(unknown)}; known: {sorted(MINHASH_DEFAULTS)}")
+        for key in minhash:
+            if key not in MINHASH_DEFAULTS:
+                raise unknown_key("dedup.minhash", key, MINHASH_DEFAULTS)
         minhash = {**MINHASH_DEFAULTS, **minhash}
         if not minhash.pop("enabled"):
             minhash = False
-    return bool(cfg.get("exact", True)), (minhash or None), bool(cfg.get("keep_dropped", True))
+    return (bool(cfg.get("exact", DEDUP_DEFAULTS["exact"])), (minhash or None),
+            bool(cfg.get("keep_dropped", DEDUP_DEFAULTS["keep_dropped"])))
 
 
 def document_executors(reader: Callable[[], list], prefilter: Callable[[], list], dedup_cfg: dict, work_dir: Path,

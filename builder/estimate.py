@@ -28,7 +28,7 @@ from pathlib import Path
 
 from datatrove.data import Document
 
-from webscale_rl.builder.config import load_config
+from webscale_rl.builder.config import ConfigError, load_config
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import first_drop, prefilter_steps
 from webscale_rl.builder.rollout import Settings, rollout
@@ -92,7 +92,7 @@ def estimate(cfg: dict, documents: int | None, sample: int, llm_docs: int, gener
     reader = steps[0]
     total = documents if documents is not None else count_documents(reader)
     if total is None:
-        raise SystemExit("a Hub dataset's size is not known offline: give --documents N (its row count)")
+        raise ConfigError("a Hub dataset's size is not known offline: give --documents N (its row count)")
     limit = cfg["input"].get("limit")
     limited = limit is not None and 0 <= int(limit) * int(cfg["executor"].get("tasks", 1)) < total
     if limited:  # the build reads the first documents only: so does the sample
@@ -100,7 +100,7 @@ def estimate(cfg: dict, documents: int | None, sample: int, llm_docs: int, gener
     to_read = total * float(cfg["input"].get("sample_rate", 1.0))
     drawn = list(islice(reader.run(None, 0, 1), sample)) if limited else sample_documents(reader, sample)
     if not drawn:
-        raise SystemExit(f"no readable document in the input {cfg['input']['source']!r}")
+        raise ConfigError(f"no readable document in the input {cfg['input']['source']!r}")
     prefilter = prefilter_steps(cfg["prefilter"])
     survivors = [doc for doc in drawn if first_drop(prefilter, doc) is None]
     pass_rate = len(survivors) / len(drawn)

@@ -1,5 +1,6 @@
-"""Where documents come from: the shipped sample corpus, local jsonl / jsonl.gz / parquet files,
-or a Hub dataset read in streaming. Every reader counts what it cannot use (malformed JSON,
+"""Where documents come from: the shipped sample corpus, jsonl / jsonl.gz / parquet files (local,
+or any fsspec URL datatrove reads: `s3://`, `hf://datasets/...`, ...; a file, a folder or a
+glob), or a Hub dataset read in streaming. Every reader counts what it cannot use (malformed JSON,
 bytes that are not UTF-8, a missing, null or empty text field, a record too large to load)
 under a `dropped_input_<reason>` stat, so the funnel accounts for every input record, and
 logs the file and line of each skip.
@@ -16,6 +17,8 @@ from __future__ import annotations
 import glob
 import hashlib
 import importlib.resources
+import inspect
+import io
 import json
 import re
 from pathlib import Path
@@ -28,15 +31,18 @@ from datatrove.pipeline.readers import HuggingFaceDatasetReader, ParquetReader
 from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.utils.logging import logger
 
+from webscale_rl.builder.config import INPUT_DEFAULTS, ConfigError, unknown_key
+
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".jsonl.zst", ".jsonl.zstd")
 PARQUET_SUFFIXES = (".parquet",)
 HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-INPUT_KEYS = {"source", "format", "hub", "name", "split", "text_key", "id_key", "limit", "max_record_mb", "sample_rate"}
+URL = re.compile(r"^[A-Za-z][\w+.-]*://")
+INPUT_KEYS = set(INPUT_DEFAULTS)
 # Warnings per reason and task before the reader only counts (a broken file can have millions of lines).
 MAX_WARNINGS = 20
 
 
-class InputSchemaError(ValueError):
+class InputSchemaError(ConfigError):
     """A columnar source without the configured text column: stop instead of dropping every row."""
 
 
@@ -135,6 +141,15 @@ class ListedFilesMixin:
                 return
 
 
+def _with_bounded_readline(f):
+    """`f`, or `f` buffered when its readline takes no size limit (fsspec's remote files)."""
+    try:
+        inspect.signature(f.readline).bind(1)
+    except (TypeError, ValueError):
+        return io.BufferedReader(f)
+    return f
+
+
 class CountingJsonlReader(ListedFilesMixin, CountingReaderMixin, BaseDiskReader):
     """jsonl reader that counts bad lines instead of crashing or skipping them silently.
 
@@ -158,7 +173,8 @@ class CountingJsonlReader(ListedFilesMixin, CountingReaderMixin, BaseDiskReader)
         path = self.data_folder.resolve_paths(filepath)
         line_no = 0
         try:
-            with self.data_folder.open(filepath, "rb", compression=self.compression) as f:
+            with self.data_folder.open(filepath, "rb", compression=self.compression) as opened:
+                f = _with_bounded_readline(opened)
                 while raw := f.readline(self.max_record_bytes + 1):
                     line_no += 1
                     where = f"{path}:{line_no}"
@@ -258,7 +274,7 @@ def _local_files(source: str) -> tuple[Path, list[str]] | None:
     if glob.has_magic(source):
         matches = sorted(Path(p).resolve() for p in glob.glob(source, recursive=True) if Path(p).is_file())
         if not matches:
-            raise SystemExit(f"input.source {source!r}: the pattern matches no file")
+            raise ConfigError(f"input.source {source!r}: the pattern matches no file")
         fixed = []
         for part in Path(source).parts:
             if glob.has_magic(part):
@@ -272,48 +288,84 @@ def _local_files(source: str) -> tuple[Path, list[str]] | None:
     if path.is_dir():
         files = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file() and _format_of(p.name))
         if not files:
-            raise SystemExit(f"input.source {source!r}: the folder has no jsonl, jsonl.gz or parquet file")
+            raise ConfigError(f"input.source {source!r}: the folder has no jsonl, jsonl.gz or parquet file")
         return path.resolve(), files
     return None
+
+
+def _remote_files(source: str) -> tuple[str, list[str]]:
+    """(base URL, sorted files relative to it) for an fsspec URL: a file, a folder or a glob,
+    listed through datatrove's DataFolder as its readers will open them."""
+    from datatrove.io import get_datafolder
+
+    protocol, path = source.split("://", 1)
+    parts = path.rstrip("/").split("/")
+    fixed = [] if not glob.has_magic(path) else parts[:next(i for i, part in enumerate(parts) if glob.has_magic(part))]
+    try:
+        if fixed or glob.has_magic(path):
+            base = f"{protocol}://{'/'.join(fixed)}"
+            files = get_datafolder(base).list_files(glob_pattern="/".join(parts[len(fixed):]))
+            if not files:
+                raise ConfigError(f"input.source {source!r}: the pattern matches no file")
+            return base, files
+        folder = get_datafolder(source.rstrip("/"))
+        if folder.isdir(""):
+            files = [name for name in folder.list_files() if _format_of(name)]
+            if not files:
+                raise ConfigError(f"input.source {source!r}: the folder has no jsonl, jsonl.gz or parquet file")
+            return source.rstrip("/"), files
+        base, name = source.rstrip("/").rsplit("/", 1)
+        if "://" in base and get_datafolder(base).isfile(name):
+            return base, [name]
+    except ConfigError:
+        raise
+    except (ImportError, ValueError) as err:  # an unknown protocol, or its fsspec package (s3fs...) is missing
+        raise ConfigError(f"input.source {source!r}: {err}") from None
+    except FileNotFoundError:
+        pass
+    raise ConfigError(f"input.source {source!r}: no such file or folder")
 
 
 def _choose_format(files: list[str], declared: str | None, source: str) -> str:
     if declared:
         if declared not in ("jsonl", "parquet"):
-            raise SystemExit(f"input.format must be jsonl, parquet or hub, got {declared!r}")
+            raise ConfigError(f"input.format must be jsonl, parquet or hub, got {declared!r}")
         return declared
     formats = {_format_of(f) for f in files} - {None}
     if len(formats) != 1:
-        raise SystemExit(f"input.source {source!r}: cannot tell the format from the file names "
+        raise ConfigError(f"input.source {source!r}: cannot tell the format from the file names "
                          f"({sorted(formats) or 'no known extension'}); set `input.format: jsonl` or `parquet`")
     return formats.pop()
 
 
-def _check_parquet_columns(base: Path, files: list[str], text_key: str) -> None:
+def _check_parquet_columns(base: Path | str, files: list[str], text_key: str) -> None:
     """Stop before any work when a parquet file lacks the text column (reading only its schema)."""
     import pyarrow.parquet as pq
+    from datatrove.io import get_datafolder
 
+    folder = get_datafolder(str(base))
     for name in files:
-        names = pq.read_schema(base / name).names
+        with folder.open(name, "rb") as f:
+            names = pq.read_schema(f).names
         if text_key not in names:
-            raise SystemExit(schema_message(str(base / name), text_key, names))
+            raise InputSchemaError(schema_message(f"{base}/{name}", text_key, names))
 
 
 def make_reader(input_cfg: dict) -> list[PipelineStep]:
     """The reader steps for the `input:` section of the config (see the module docstring)."""
-    unknown = set(input_cfg) - INPUT_KEYS
-    if unknown:
-        raise SystemExit(f"unknown input keys {sorted(unknown)}; known: {sorted(INPUT_KEYS)}")
+    for key in input_cfg:
+        if key not in INPUT_KEYS:
+            raise unknown_key("input", key, INPUT_KEYS)
     source = input_cfg.get("source")
     if not source:
-        raise SystemExit("input.source is required: `sample`, a local file/folder/glob or a Hub dataset name")
+        raise ConfigError("input.source is required: `sample`, a local file/folder/glob or a Hub dataset name")
     source = str(source)
-    text_key = input_cfg.get("text_key", "text")
-    id_key = input_cfg.get("id_key", "id")
+    text_key = input_cfg.get("text_key", INPUT_DEFAULTS["text_key"])
+    id_key = input_cfg.get("id_key", INPUT_DEFAULTS["id_key"])
     limit = -1 if input_cfg.get("limit") is None else int(input_cfg["limit"])
-    rate = input_cfg.get("sample_rate", 1.0)
+    rate = input_cfg.get("sample_rate", INPUT_DEFAULTS["sample_rate"])
     if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 1:
-        raise SystemExit(f"input.sample_rate must be a share of the input between 0 and 1, got {rate!r}")
+        raise ConfigError(f"input.sample_rate must be a share of the input between 0 and 1, got {rate!r}")
     # datatrove's seeded sampler: the same documents on every run, counted as `not_sampled`
     sampler = [SamplerFilter(rate=float(rate), seed=0)] if rate < 1 else []
     declared = input_cfg.get("format")
@@ -322,11 +374,11 @@ def make_reader(input_cfg: dict) -> list[PipelineStep]:
     hub = bool(input_cfg.get("hub")) or declared == "hub"
     local = None if hub else (
         (sample_corpus_dir(), sorted(p.name for p in sample_corpus_dir().glob("*.jsonl"))) if source == "sample"
-        else _local_files(source))
+        else _remote_files(source) if URL.match(source) else _local_files(source))
     if local is None:
         if not hub and not HUB_NAME.match(source):
-            raise SystemExit(f"input.source {source!r}: no such file or folder, and not a Hub dataset name (org/name)")
-        options = {"split": input_cfg.get("split", "train")}
+            raise ConfigError(f"input.source {source!r}: no such file or folder, and not a Hub dataset name (org/name)")
+        options = {"split": input_cfg.get("split", INPUT_DEFAULTS["split"])}
         if input_cfg.get("name"):
             options["name"] = input_cfg["name"]
         return [CountingHubReader(source, dataset_options=options, streaming=True, **common), *sampler]
@@ -336,5 +388,5 @@ def make_reader(input_cfg: dict) -> list[PipelineStep]:
     if fmt == "parquet":
         _check_parquet_columns(base, files, text_key)
         return [CountingParquetReader(str(base), files=files, **common), *sampler]
-    max_record_bytes = int(float(input_cfg.get("max_record_mb", 16)) * 2**20)
+    max_record_bytes = int(float(input_cfg.get("max_record_mb", INPUT_DEFAULTS["max_record_mb"])) * 2**20)
     return [CountingJsonlReader(str(base), files=files, max_record_bytes=max_record_bytes, **common), *sampler]

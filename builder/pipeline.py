@@ -22,7 +22,7 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from webscale_rl.builder.budget import BudgetedRollout, BudgetSpent, max_tokens_for, spent_in
-from webscale_rl.builder.config import config_hash, endpoints_from, load_config
+from webscale_rl.builder.config import ConfigError, config_hash, endpoints_from, load_config
 from webscale_rl.builder.dedup import collect_funnel, document_executors
 from webscale_rl.builder.finalize import finalize
 from webscale_rl.builder.inputs import make_reader
@@ -55,7 +55,7 @@ def make_executor(cfg: dict, pipeline: list, logging_dir: Path, tasks: int | Non
         from datatrove.executor import RayPipelineExecutor
 
         return RayPipelineExecutor(pipeline, tasks=tasks, logging_dir=str(logging_dir), depends=depends, **opts)
-    raise SystemExit(f"executor.type must be local, slurm or ray, got {kind!r}")
+    raise ConfigError(f"executor.type must be local, slurm or ray, got {kind!r}")
 
 
 @contextlib.contextmanager
@@ -66,7 +66,7 @@ def running_endpoints(cfg: dict):
         for name, spec in cfg["endpoints"].items():
             if spec.get("embedded"):
                 if cfg["executor"].get("type", "local") != "local":
-                    raise SystemExit(f"endpoint {name}: the embedded server runs on this machine only; "
+                    raise ConfigError(f"endpoint {name}: the embedded server runs on this machine only; "
                                      "give cluster jobs `urls:` of a TGI/vLLM server they can reach")
                 server = stack.enter_context(EmbeddedServer(spec["embedded"], **cfg["embedded_server"]))
                 urls[name] = [server.url]
@@ -135,7 +135,7 @@ def claim_work_dir(work: Path, cfg: dict) -> None:
     marker = work / "config_hash"
     wanted = config_hash(cfg)
     if marker.exists() and marker.read_text().strip() != wanted:
-        raise SystemExit(
+        raise ConfigError(
             f"{work.parent} holds a partial build of a different config ({marker.read_text().strip()} != {wanted}). "
             f"To resume it, rerun with its config (see {work.parent / 'build_config.yaml'} once written); "
             f"to start over, delete {work} or choose another output_dir.")
@@ -169,7 +169,7 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
     llm_out = work / "llm" / "output"
     settings = Settings.from_config(cfg)
     if max_tokens is not None and distributed:
-        raise SystemExit("--max-tokens/--max-cost work with the local executor only for now; "
+        raise ConfigError("--max-tokens/--max-cost work with the local executor only for now; "
                          "on a cluster, limit the input instead (input.limit or sample_rate)")
     rollout_fn = BudgetedRollout(rollout, max_tokens, spent_in(llm_out)) if max_tokens is not None else rollout
     budget_stop = None
@@ -180,7 +180,8 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
             config=InferenceConfig(
                 server_type="endpoint", model_name_or_path="per-stage", endpoint_url=endpoints[0].urls[0] if endpoints[0].urls else "provider",
                 max_concurrent_generations=sum(e.max_in_flight for e in endpoints),
-                max_concurrent_documents=cfg["max_concurrent_documents"], request_timeout=max(e.timeout for e in endpoints) * 10,
+                # Unused by our TransportServer (each attempt is timed by its endpoint's timeout): see webscale_rl/inference.py.
+                max_concurrent_documents=cfg["max_concurrent_documents"], request_timeout=None,
                 metric_interval=3600,
             ),
             output_writer=JsonlWriter(str(llm_out), output_filename="${rank}_chunk_${chunk_index}.jsonl", compression=None),
@@ -214,7 +215,7 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
               "duration_s": round((finished - started).total_seconds(), 1)}
     stats = finalize(cfg, llm_out, prefilter_funnel, models, timing, budget_stop)
     from webscale_rl.dataset_card.card import write_card
-    from webscale_rl.eval.report import quality_report
+    from webscale_rl.dataset_card.report import quality_report
 
     quality_report(out)
     write_card(out)
@@ -245,7 +246,7 @@ def main(argv: list[str]) -> int:
     try:
         max_tokens = max_tokens_for(args.max_tokens, args.max_cost, float(cfg["card"].get("price_per_million_tokens") or 0))
     except ValueError as err:
-        raise SystemExit(str(err)) from None
+        raise ConfigError(str(err)) from None
     with stop_on_signals(lambda stopped: stop_message(stopped, argv)):
         stats = build(cfg, max_tokens)
     if stats is None:

@@ -19,6 +19,7 @@ Each drop is counted by datatrove's filter stats as `dropped_<rule>_<sub-reason>
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 from typing import Any
@@ -35,40 +36,20 @@ from datatrove.pipeline.filters import (
 from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 from datatrove.utils.lid import FastTextLID
 
-# Method (Webscale-RL): documents under 50 tokens carry too little to ground a question.
-MIN_TOKENS = 50
-MAX_CHARS = 12000
+# The defaults, with why they differ from datatrove's, are in the config module.
+from webscale_rl.builder.config import (
+    KINDS,
+    MAX_CHARS,
+    MIN_TOKENS,
+    PREFILTER_DEFAULTS,
+    RULE_DEFAULTS,
+    RULE_ORDER,
+    ConfigError,
+    unknown_key,
+)
+
 # Word pieces and single punctuation marks: close to a BPE token count for English prose.
 TOKEN = re.compile(r"\w+|[^\w\s]")
-
-# Defaults that differ from datatrove's, each for a reason.
-RULE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "min_tokens": {"enabled": True, "min_tokens": MIN_TOKENS},
-    "language": {"enabled": False, "model_path": None, "languages": ["en"], "language_threshold": 0.65,
-                 "backend": "ft176"},
-    # datatrove splits words with spaCy, so punctuation marks and numbers count as words that
-    # lack a letter: its 0.8 "alpha words" floor drops math, code and recipe pages (0.69-0.8
-    # on the sample corpus); boilerplate still fails the stop-word, FineWeb or C4 rules.
-    "gopher_quality": {"enabled": True, "max_non_alpha_words_ratio": 0.6},
-    "gopher_repetition": {"enabled": True},
-    "fineweb_quality": {"enabled": True},
-    # Code explanations contain "{" and code lines without final punctuation: no curly-bracket
-    # rule, and by default C4 only decides keep/drop, it does not delete lines from the text.
-    "c4": {"enabled": True, "filter_curly_bracket": False, "rewrite_text": False},
-}
-RULE_ORDER = ["min_tokens", "language", "gopher_quality", "gopher_repetition", "fineweb_quality", "c4"]
-
-# The rules that suit each kind of source (the method mixes web pages, Wikipedia, math and code).
-# The web-prose rules read technical text as junk: on long descriptions of PyPI packages FineWeb
-# dropped 6 of 8 and Gopher quality 3, and on Python source files and math docstrings they drop
-# most (`make bench` prints the table). Repetition and length still catch junk of every kind.
-# A rule the config names explicitly is on whatever the kind.
-KINDS: dict[str, list[str]] = {
-    "web": RULE_ORDER,
-    "reference": ["min_tokens", "language", "gopher_repetition"],
-    "math": ["min_tokens", "language", "gopher_repetition"],
-    "code": ["min_tokens", "gopher_repetition"],
-}
 
 # datatrove's Gopher reason names, made readable (its "enough_stop_words" means too few).
 GOPHER_REASONS = {
@@ -238,42 +219,59 @@ def _rule_params(cfg: dict, rule: str) -> dict | None:
     if value is True:
         value = {"enabled": True}
     if not isinstance(value, dict):
-        raise SystemExit(f"prefilter.{rule} must be true, false or a mapping of parameters, got {value!r}")
+        raise ConfigError(f"prefilter.{rule} must be true, false or a mapping of parameters, got {value!r}")
     params = {**RULE_DEFAULTS[rule], **({"enabled": True} if rule in cfg else {}), **value}
     if not params.pop("enabled"):
         return None
     return params
 
 
+def _parameters(cls: type) -> list[str]:
+    """The keyword arguments a filter class takes, following **kwargs up to its base classes."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
+        names += [p.name for p in parameters if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+            break
+    return list(dict.fromkeys(names))
+
+
 def _build(rule: str, params: dict) -> PipelineStep:
     if rule == "language":
         path = params.pop("model_path", None)
         if not path or not Path(path).expanduser().is_file():
-            raise SystemExit(LID_HELP.format(path=path))
+            raise ConfigError(LID_HELP.format(path=path))
         return LocalLanguageFilter(str(Path(path).expanduser()), **params)
     cls = {"min_tokens": MinTokensFilter, "gopher_quality": GopherQuality, "gopher_repetition": GopherRepetition,
            "fineweb_quality": FineWebQuality, "c4": C4Quality}[rule]
     for key in ("top_n_grams", "dup_n_grams"):  # YAML gives lists of lists; datatrove expects tuples
         if key in params:
             params[key] = tuple(tuple(pair) for pair in params[key])
+    accepted = _parameters(cls)
+    for key in params:
+        if key not in accepted:
+            raise unknown_key(f"prefilter.{rule}", key, ["enabled", *accepted])
     try:
         return cls(**params)
     except TypeError as err:
-        raise SystemExit(f"prefilter.{rule}: {err}") from None
+        raise ConfigError(f"prefilter.{rule}: {err}") from None
 
 
 def prefilter_steps(prefilter_cfg: dict) -> list[PipelineStep]:
     """The pre-filter steps in order: truncate, min tokens, language, Gopher, FineWeb, C4."""
     cfg = dict(prefilter_cfg or {})
-    unknown = set(cfg) - set(RULE_ORDER) - {"max_chars", "kind"}
-    if unknown:
-        raise SystemExit(f"unknown prefilter keys {sorted(unknown)}; known: {['kind', 'max_chars', *RULE_ORDER]}")
-    kind = cfg.pop("kind", "web")
+    for key in cfg:
+        if key not in (*PREFILTER_DEFAULTS, *RULE_ORDER):
+            raise unknown_key("prefilter", key, [*PREFILTER_DEFAULTS, *RULE_ORDER])
+    kind = cfg.pop("kind", PREFILTER_DEFAULTS["kind"])
     if kind not in KINDS:
-        raise SystemExit(f"prefilter.kind must be one of {sorted(KINDS)}, got {kind!r}")
-    max_chars = cfg.get("max_chars", MAX_CHARS)
+        raise ConfigError(f"prefilter.kind must be one of {sorted(KINDS)}, got {kind!r}")
+    max_chars = cfg.get("max_chars", PREFILTER_DEFAULTS["max_chars"])
     if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars <= 0:
-        raise SystemExit(f"prefilter.max_chars must be a positive number of characters, got {max_chars!r}")
+        raise ConfigError(f"prefilter.max_chars must be a positive number of characters, got {max_chars!r}")
     steps: list[PipelineStep] = [TruncateLongDocuments(max_chars)]
     for rule in RULE_ORDER:
         if rule not in KINDS[kind] and rule not in cfg:

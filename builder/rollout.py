@@ -19,13 +19,19 @@ from typing import Any, Awaitable, Callable
 from datatrove.pipeline.inference.types import InferenceError
 
 from webscale_rl.builder import checks
+from webscale_rl.builder.config import DEFAULTS, LLM_STAGES, SCREEN, ConfigError, sampling, stage_endpoints
 from webscale_rl.builder.stages import check, filter as filter_stage, generate as generate_stage, identify, screen, solve
 from webscale_rl.builder.stages.common import StageResult, stable_seed, usage_of
 from webscale_rl.transport import LLMError, chat_payload, parse_json
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("filter", "identify", "generate", "check", "solve")
+STAGES = LLM_STAGES
+
+
+def _default_sampling(key: str) -> dict:
+    values = {stage: DEFAULTS["sampling"][stage][key] for stage in STAGES}
+    return {**values, SCREEN: values["filter"]}
 
 
 @dataclass
@@ -36,26 +42,29 @@ class Settings:
     seed: int = 0
     max_personas: int = 3
     demos_per_prompt: int = 2
-    endpoints: dict[str, str] = field(default_factory=lambda: {s: "default" for s in STAGES})
-    temperature: dict[str, float] = field(default_factory=lambda: {"filter": 0.0, "identify": 0.0, "generate": 0.7, "check": 0.0, "solve": 1.0})
-    max_tokens: dict[str, int] = field(default_factory=lambda: {"filter": 200, "identify": 200, "generate": 350, "check": 200, "solve": 96})
+    # Per stage, and for the fused plan's screen call (the filter's unless given); defaults: builder/config.py.
+    endpoints: dict[str, str] = field(default_factory=lambda: {s: "default" for s in (*STAGES, SCREEN)})
+    temperature: dict[str, float] = field(default_factory=lambda: _default_sampling("temperature"))
+    max_tokens: dict[str, int] = field(default_factory=lambda: _default_sampling("max_tokens"))
     solve_samples: int = 0  # closed-book attempts per kept question; 0: no difficulty stage
     max_solve_rate: float | None = None  # drop kept pairs the solver gets right more often than this
 
     def __post_init__(self) -> None:
         if self.call_plan not in ("fused", "paper"):
-            raise ValueError(f"call_plan must be 'fused' or 'paper', got {self.call_plan!r}")
+            raise ConfigError(f"call_plan must be 'fused' or 'paper', got {self.call_plan!r}")
+        for per_stage in (self.endpoints, self.temperature, self.max_tokens):
+            if SCREEN not in per_stage and "filter" in per_stage:
+                per_stage[SCREEN] = per_stage["filter"]
 
     @classmethod
     def from_config(cls, cfg: dict, call_plan: str | None = None) -> "Settings":
         """What the build config says, for the build and the Space alike."""
-        from webscale_rl.builder.config import stage_endpoints
-
         difficulty = cfg["difficulty"]
+        per_stage = sampling(cfg)
         return cls(call_plan=call_plan or cfg["call_plan"], seed=cfg["seed"], max_personas=cfg["max_personas"],
                    demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
-                   temperature={s: v["temperature"] for s, v in cfg["sampling"].items()},
-                   max_tokens={s: v["max_tokens"] for s, v in cfg["sampling"].items()},
+                   temperature={s: v["temperature"] for s, v in per_stage.items()},
+                   max_tokens={s: v["max_tokens"] for s, v in per_stage.items()},
                    solve_samples=difficulty["samples"] if difficulty["enabled"] else 0,
                    max_solve_rate=difficulty["max_solve_rate"] if difficulty["enabled"] else None)
 
@@ -187,7 +196,7 @@ def _drop(result: dict, dropped: list[tuple[dict, str]]) -> None:
 
 async def _screen(document: str, call: _Caller, settings: Settings) -> StageResult:
     if settings.call_plan == "fused":
-        reply = await _guard("screen", call("filter", screen.messages(document), screen.SCHEMA, account="screen"))
+        reply = await _guard("screen", call(SCREEN, screen.messages(document), screen.SCHEMA, account="screen"))
         return screen.decide(reply, settings.max_personas)
     verdict = filter_stage.decide(await _guard("filter", call("filter", filter_stage.messages(document), filter_stage.SCHEMA)))
     if not verdict.keep:

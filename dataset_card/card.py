@@ -23,11 +23,13 @@ import yaml
 
 from webscale_rl.builder.drop_reasons import explain
 from webscale_rl.dataset_card.layout import CONFIGS, SPLIT_RULE, hub_metadata, split_files
-from webscale_rl.eval.reward import PROMPT_TEMPLATE
 from webscale_rl.dataset_card.plot import domain_plot
-from webscale_rl.dataset_card.reward_module import FILENAME as REWARD_FILE
-from webscale_rl.dataset_card.reward_module import REQUIREMENTS as REWARD_REQUIREMENTS
-from webscale_rl.dataset_card.reward_module import write_reward_module
+from webscale_rl.dataset_card.reward_module import (
+    FILENAME as REWARD_FILE,
+    REQUIREMENTS as REWARD_REQUIREMENTS,
+    write_reward_module,
+)
+from webscale_rl.eval.reward import PROMPT_TEMPLATE
 
 if TYPE_CHECKING:
     from huggingface_hub import DatasetCardData

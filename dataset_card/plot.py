@@ -1,8 +1,9 @@
 """The domain-distribution bar chart committed next to the card.
 
-matplotlib draws it when installed; otherwise a plain chart is drawn with pillow. Both paths
-produce byte-identical files for identical counts (no timestamps in the PNG), which keeps a
-re-push of the same build free of changes.
+Drawn with pillow, always: identical counts give a byte-identical file (no timestamps in the
+PNG), which keeps a re-push of the same build free of changes. (A matplotlib path used to take
+over whenever matplotlib happened to be installed, so the same build drew a different chart on
+another machine; no install of this project had it.)
 """
 
 from __future__ import annotations
@@ -18,37 +19,7 @@ def domain_plot(counts: dict[str, int], path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    try:
-        import matplotlib
-    except ImportError:
-        return _pillow_plot(items, path)
-    matplotlib.use("Agg", force=True)
-    return _matplotlib_plot(items, path)
-
-
-def _matplotlib_plot(items: list[tuple[str, int]], path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    height = 1.2 + 0.4 * max(1, len(items))
-    fig, ax = plt.subplots(figsize=(7.5, height), dpi=100)
-    try:
-        if items:
-            labels = [name for name, _ in reversed(items)]
-            values = [n for _, n in reversed(items)]
-            bars = ax.barh(labels, values, color=[c / 255 for c in BAR_COLOR])
-            ax.bar_label(bars, padding=3)
-            ax.set_xlim(0, max(values) * 1.15 or 1)
-        else:
-            ax.text(0.5, 0.5, "no QA pairs kept", ha="center", va="center", transform=ax.transAxes)
-            ax.set_yticks([])
-        ax.set_xlabel("pairs")
-        ax.set_title(TITLE)
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        fig.savefig(path, format="png", metadata={"Software": None})
-    finally:
-        plt.close(fig)
-    return path
+    return _pillow_plot(items, path)
 
 
 def _pillow_plot(items: list[tuple[str, int]], path: Path) -> Path:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from webscale_rl.dataset_card.card import CHANGELOG, PLOT_PATH, REWARD_FILE, write_card
+from webscale_rl.retry import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,9 @@ def with_retries(call: Callable[[], T], what: str) -> T:
             if status not in RETRY_STATUS or attempt == RETRY_ATTEMPTS - 1:
                 raise
             delay = RETRY_BASE_DELAY * 2**attempt
-            retry_after = response.headers.get("Retry-After") if response is not None else None
-            if retry_after and retry_after.isdigit():
-                delay = float(retry_after)
+            asked = retry_after(response.headers.get("Retry-After")) if response is not None else None
+            if asked is not None:
+                delay = asked
             log.warning("%s: Hub answered %s, retrying in %.0f s (%d/%d)", what, status, delay,
                         attempt + 1, RETRY_ATTEMPTS - 1)
             time.sleep(delay)

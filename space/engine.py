@@ -30,7 +30,7 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from datatrove.data import Document
 
-from webscale_rl.builder.config import load_config
+from webscale_rl.builder.config import ConfigError, load_config
 from webscale_rl.builder.drop_reasons import explain
 from webscale_rl.builder.finalize import drop_across_dataset, make_records
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
@@ -58,7 +58,7 @@ def endpoint_from_env(env: Mapping[str, str]) -> dict:
         return spec
     if env.get("WSRL_PROVIDER"):
         if not env.get("WSRL_MODEL"):
-            raise SystemExit("WSRL_PROVIDER needs WSRL_MODEL (the model the provider serves)")
+            raise ConfigError("WSRL_PROVIDER needs WSRL_MODEL (the model the provider serves)")
         return {"provider": env["WSRL_PROVIDER"], "model": env["WSRL_MODEL"], "dialect": "openai",
                 "api_key_env": "HF_TOKEN", "timeout": timeout}
     return {"embedded": env.get("WSRL_EMBEDDED") or "default", "timeout": timeout}

@@ -36,7 +36,7 @@ def package_folders() -> dict[str, Path]:
     for name in PACKAGES:
         spec = importlib.util.find_spec(name)
         if spec is None or not spec.submodule_search_locations:
-            raise SystemExit(f"cannot find the package {name} to bundle")
+            raise RuntimeError(f"cannot find the package {name} to bundle (is webscale-rl installed?)")
         found[name] = Path(list(spec.submodule_search_locations)[0]).resolve()
     return found
 

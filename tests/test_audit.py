@@ -11,8 +11,8 @@ import subprocess
 import sys
 
 import pytest
-from test_rollout_decisions import Scripted
 
+from test_rollout_decisions import Scripted
 from webscale_rl.builder import audit
 from webscale_rl.builder.rollout import Settings
 

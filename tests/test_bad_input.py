@@ -10,7 +10,7 @@
                                    default 16), read past in 1 MiB chunks: memory stays bounded
 - 2 MB document                 -> read, then truncated to `prefilter.max_chars` (metadata truncated)
 - truncated .jsonl.gz           -> records before the damage kept, the rest counted `input_corrupt_file`
-- parquet without the text column -> the run stops at once: SystemExit naming the file, the missing
+- parquet without the text column -> the run stops at once: InputSchemaError (a ConfigError) naming the file, the missing
                                    column, the columns present and the `text_key` setting
 """
 
@@ -137,7 +137,7 @@ def test_parquet_without_the_text_column_stops_at_once(tmp_path):
     folder = tmp_path / "pq"
     folder.mkdir()
     pq.write_table(pa.Table.from_pylist([{"id": "1", "body": GOOD_TEXT}]), folder / "part-0.parquet")
-    with pytest.raises(SystemExit) as err:
+    with pytest.raises(InputSchemaError) as err:
         make_reader({"source": str(folder)})
     message = str(err.value)
     assert "part-0.parquet" in message and "'text'" in message and "body" in message and "text_key" in message

@@ -22,7 +22,6 @@ import yaml
 from fault_proxy import FaultProxy
 from hub_standin import start
 from test_push import TOKEN, client_env, run
-
 from webscale_rl.builder.inputs import sample_corpus_rows
 from webscale_rl.eval.reward import answer_reward
 

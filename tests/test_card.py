@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 from markdown_it import MarkdownIt
-from test_layout import EVIL, fake_build, fake_records
 
+from test_layout import EVIL, fake_build, fake_records
 from webscale_rl.dataset_card import card, layout
 
 

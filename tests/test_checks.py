@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from webscale_rl.builder.checks import (answer_fits_question, answer_fits_type, answer_in_text, check_pair,
-                                        evidence_in_document, leaks_answer, locate_evidence, question_grounded,
-                                        question_specific, refers_to_passage, sentences)
+from webscale_rl.builder.checks import (
+    answer_fits_question,
+    answer_fits_type,
+    answer_in_text,
+    check_pair,
+    evidence_in_document,
+    leaks_answer,
+    locate_evidence,
+    question_grounded,
+    question_specific,
+    refers_to_passage,
+    sentences,
+)
 
 DOC = ("The Rhône glacier lost 1,240 metres of length between 1856 and 2019.\n"
        "Surveyors from Zürich measured it every “ten years” — starting on 3 June 1874.\n"

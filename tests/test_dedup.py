@@ -12,6 +12,7 @@ import pytest
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 
+from webscale_rl.builder.config import ConfigError
 from webscale_rl.builder.dedup import collect_funnel, document_executors, dropped_documents, near_duplicate_questions
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import prefilter_steps
@@ -128,7 +129,7 @@ def test_dedup_switches(tmp_path):
     assert not (tmp_path / "w2" / "documents" / "dropped").exists()
     _, exact_only = run(tmp_path / "w3", source, {"minhash": False})
     assert exact_only["document_drops"] == {"exact_duplicate": 1}
-    with pytest.raises(SystemExit, match="dedup.minhash"):
+    with pytest.raises(ConfigError, match="dedup.minhash.threshold"):
         run(tmp_path / "w4", source, {"minhash": {"threshold": 0.8}})
 
 

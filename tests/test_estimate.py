@@ -34,8 +34,11 @@ def test_estimate_predicts_the_calls_of_the_build_within_20_percent(tmp_path):
         "endpoints": {"default": {"embedded": "tiny"}}, "embedded_server": {"parallel": 1},
         "max_concurrent_documents": 1, "card": {"price_per_million_tokens": 0.2},
     }))
-    run = lambda *args: subprocess.run([sys.executable, "-m", "webscale_rl.cli", *args, "--config", str(config)],
-                                       capture_output=True, text=True, timeout=900)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "webscale_rl.cli", *args, "--config", str(config)],
+                              capture_output=True, text=True, timeout=900)
+
     estimated = run("estimate", "--llm-docs", "4", "--json")
     assert estimated.returncode == 0, estimated.stderr[-3000:]
     predicted = json.loads(estimated.stdout[estimated.stdout.index("{"):])

@@ -107,7 +107,7 @@ def test_generator_loads_and_samples_the_libraries():
 
 def test_demos_pass_the_pipelines_own_deterministic_checks():
     """A demonstration the pipeline would drop would teach the model to be dropped."""
-    for slug, demo in all_demos():
+    for _slug, demo in all_demos():
         assert check_pair(demo, demo["material"], demo["subject"]) == [], demo["id"]
 
 

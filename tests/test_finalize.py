@@ -14,7 +14,7 @@ import pytest
 from webscale_rl.builder.config import load_config
 from webscale_rl.builder.finalize import finalize
 from webscale_rl.dataset_card.card import write_card
-from webscale_rl.eval.report import quality_report
+from webscale_rl.dataset_card.report import quality_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 GSM8K_QUESTION = json.loads((FIXTURES / "gsm8k_like.jsonl").read_text().splitlines()[0])["question"]

@@ -10,8 +10,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from webscale_rl.builder.inputs import (CountingHubReader, CountingJsonlReader, CountingParquetReader, content_id,
-                                        make_reader, sample_corpus_dir)
+from webscale_rl.builder.config import ConfigError
+from webscale_rl.builder.inputs import (
+    CountingHubReader,
+    CountingJsonlReader,
+    CountingParquetReader,
+    content_id,
+    make_reader,
+    sample_corpus_dir,
+)
 
 ROWS = [
     {"doc_id": "p-1", "content": "Tides are caused mainly by the gravity of the Moon.", "lang": "en"},
@@ -102,9 +109,9 @@ def test_hub_names_and_missing_sources():
     assert isinstance(steps[0], CountingHubReader)
     assert steps[0].dataset == "HuggingFaceFW/fineweb"
     assert steps[0].dataset_options == {"split": "train", "name": "sample-10BT"} and steps[0].limit == 5
-    with pytest.raises(SystemExit, match="no such file or folder"):
+    with pytest.raises(ConfigError, match="no such file or folder"):
         make_reader({"source": "/nonexistent/file.jsonl"})
-    with pytest.raises(SystemExit, match="unknown input keys"):
+    with pytest.raises(ConfigError, match="unknown config key input.txt_key: did you mean input.text_key"):
         make_reader({"source": "sample", "txt_key": "body"})
 
 
@@ -122,6 +129,99 @@ def test_limit_and_sharding_over_tasks(tmp_path):
 def test_unknown_extension_needs_a_format(tmp_path):
     path = tmp_path / "docs.txt"
     path.write_text(json.dumps({"id": "x", "text": "Some text about maps."}) + "\n")
-    with pytest.raises(SystemExit, match="input.format"):
+    with pytest.raises(ConfigError, match="input.format"):
         make_reader({"source": str(path)})
     assert [d.id for d in read_all(make_reader({"source": str(path), "format": "jsonl"}))] == ["x"]
+
+
+# ---- fsspec URLs, as datatrove's readers open them --------------------------------------------
+
+def write_url_corpus(root):
+    """Two jsonl files (one gzipped, one in a subfolder) and a parquet file with custom columns."""
+    (root / "data" / "more").mkdir(parents=True)
+    (root / "data" / "part-0.jsonl").write_text("".join(json.dumps({"id": f"j{i}", "text": f"jsonl {i}"}) + "\n" for i in range(3)))
+    with gzip.open(root / "data" / "more" / "part-1.jsonl.gz", "wt") as f:
+        f.write(json.dumps({"id": "g0", "text": "gzipped"}) + "\n")
+    (root / "tables").mkdir()
+    pq.write_table(pa.Table.from_pylist(ROWS), root / "tables" / "t.parquet")
+
+
+URL_SOURCES = {  # source (after the URL root) -> ids read, or the error's text
+    "/data": ["g0", "j0", "j1", "j2"],  # files in name order: more/part-1.jsonl.gz, part-0.jsonl
+    "/data/*.jsonl": ["j0", "j1", "j2"],
+    "/data/**/*.jsonl.gz": ["g0"],
+    "/data/part-0.jsonl": ["j0", "j1", "j2"],
+    "/tables/*.parquet|custom": ["p-1", content_id(ROWS[1]["content"]), "p-3"],
+    "/tables/*.parquet": "no column 'text'",
+    "/data/*.parquet": "/data/*.parquet': the pattern matches no file",
+    "/nothing-here.jsonl": "no such file or folder",
+}
+
+
+def read_url_sources(root_url: str) -> dict:
+    out = {}
+    for key in URL_SOURCES:
+        source, _, custom = key.partition("|")
+        try:
+            steps = make_reader({"source": root_url + source, **(CUSTOM_KEYS if custom else {})})
+            out[key] = [d.id for d in steps[0].run(None, 0, 1)]
+        except ConfigError as err:
+            out[key] = str(err)
+    return out
+
+
+def check_url_sources(found: dict) -> None:
+    for key, wanted in URL_SOURCES.items():
+        if isinstance(wanted, list):
+            assert found[key] == wanted, key
+        else:
+            assert wanted in found[key] and found[key].count("input.source") <= 1, (key, found[key])
+
+
+def test_fsspec_urls_read_like_local_paths(tmp_path):
+    write_url_corpus(tmp_path)
+    check_url_sources(read_url_sources(f"file://{tmp_path}"))
+    steps = make_reader({"source": f"file://{tmp_path}/data/*.jsonl"})
+    assert steps[0].files == ["part-0.jsonl"]
+
+
+def test_a_protocol_without_its_fsspec_package_names_it():
+    with pytest.raises(ConfigError, match=r"input.source 'nosuchproto://bucket/x.jsonl'"):
+        make_reader({"source": "nosuchproto://bucket/x.jsonl"})
+
+
+HF_READ_SCRIPT = """
+import json, sys
+from huggingface_hub import HfApi
+sys.path.insert(0, sys.argv[3])
+from test_inputs import read_url_sources
+folder, repo = sys.argv[1:3]
+api = HfApi()
+api.create_repo(repo, repo_type="dataset", private=True)
+api.upload_folder(repo_id=repo, repo_type="dataset", folder_path=folder)
+print(json.dumps(read_url_sources(f"hf://datasets/{repo}")))
+"""
+
+
+def test_hf_urls_are_read_through_the_hub(tmp_path):
+    """`hf://datasets/...` goes to datatrove's readers through fsspec's HfFileSystem: here the
+    real huggingface_hub client against the local Hub stand-in (a private repo, so the token
+    from HF_TOKEN is used for listing and reading)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from hub_standin import start
+    from test_push import TOKEN, client_env
+
+    write_url_corpus(tmp_path / "corpus")
+    server = start(tmp_path / "standin", token=TOKEN)
+    try:
+        done = subprocess.run([sys.executable, "-c", HF_READ_SCRIPT, str(tmp_path / "corpus"), "acme/raw-docs",
+                               str(Path(__file__).parent)], env=client_env(server.url, tmp_path / "home", TOKEN),
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr[-3000:]
+    check_url_sources(json.loads(done.stdout.strip().splitlines()[-1]))

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+
 from hub_standin import start
 from test_layout import fake_build
-
 from webscale_rl.dataset_card import layout
 from webscale_rl.dataset_card.push import PushError, local_files, tag_for
 

@@ -22,9 +22,9 @@ from typing import Iterator
 import pyarrow as pa
 import pytest
 import yaml
-from test_rollout_decisions import Scripted
 
-from webscale_rl.builder.config import load_config
+from test_rollout_decisions import Scripted
+from webscale_rl.builder.config import ConfigError, load_config
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
 from webscale_rl.dataset_card.layout import DEFAULT_SCHEMA
 from webscale_rl.server import free_port
@@ -252,7 +252,7 @@ def test_endpoints_come_from_the_environment_only():
     assert engine.config_from_env({})["endpoints"] == {"default": {"embedded": "default", "timeout": 120.0}}
     assert engine.config_from_env({"WSRL_EMBEDDED": "tiny", "WSRL_TIMEOUT": "30"})["endpoints"] == \
         {"default": {"embedded": "tiny", "timeout": 30.0}}
-    with pytest.raises(SystemExit, match="WSRL_MODEL"):
+    with pytest.raises(ConfigError, match="WSRL_MODEL"):
         engine.config_from_env({"WSRL_PROVIDER": "together"})
     assert engine.Settings.from_config(cfg, "paper").call_plan == "paper" and engine.Settings.from_config(cfg).seed == cfg["seed"]
 

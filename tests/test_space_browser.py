@@ -13,8 +13,8 @@ import datasets
 import pyarrow as pa
 import pytest
 from playwright.sync_api import Page, expect
-from test_space_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROWS, endpoint_env, served_app
 
+from test_space_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROWS, endpoint_env, served_app
 from webscale_rl.dataset_card.layout import DEFAULT_SCHEMA
 from webscale_rl.server import EmbeddedServer
 

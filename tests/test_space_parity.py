@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from gradio_client import Client
-from test_space_app import ROWS, served_app
 
+from test_space_app import ROWS, served_app
 from webscale_rl.dataset_card import layout
 
 pytestmark = pytest.mark.slow

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from hub_standin import start
 from test_push import TOKEN, client_env, run
 

@@ -111,7 +111,8 @@ def stop_then_resume(tmp_path: Path, send) -> tuple[int, str]:
     stats = json.loads((out / "stats.json").read_text())
     assert stats["documents_in"] == DOCS
     assert stats["documents_in"] == sum(stats["document_drops"].values()) + stats["documents_with_pairs"]
-    ids = lambda folder: [json.loads(line)["id"] for p in (out / ".work" / folder).glob("*.jsonl") for line in open(p)]
+    def ids(folder):
+        return [json.loads(line)["id"] for p in (out / ".work" / folder).glob("*.jsonl") for line in open(p)]
     llm_ids, survivors = ids("llm/output"), ids("documents/survivors")
     assert len(llm_ids) == len(set(llm_ids)) and set(llm_ids) == set(survivors), "a document lost or done twice"
     assert "\r" not in second.stderr, "progress redraws in a log that is not a terminal"

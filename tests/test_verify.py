@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
@@ -101,51 +100,9 @@ def test_evaluate_metric_loads_from_the_repo():
     assert result["per_type"] == {"name": 0.0, "number": 1.0}
 
 
-def canned_judge(verdict: bool = True, fail: bool = False):
-    """An LLMClient whose server is replaced by a canned reply; everything above `complete`
-    (payload, schema validation, JSON parsing) is the real transport code."""
-    from webscale_rl.transport import Endpoint, LLMClient, TransportError
-
-    class Client(LLMClient):
-        async def complete(self, payload: dict) -> dict:
-            self.payloads.append(payload)
-            if fail:
-                raise TransportError("connection", "server down")
-            reply = json.dumps({"equivalent": verdict, "reason": "same quantity"})
-            return {"choices": [{"message": {"content": reply}, "finish_reason": "stop"}], "usage": {}}
-
-    client = Client(Endpoint(urls=["http://127.0.0.1:9"], model="judge-model"))
-    client.payloads = []
-    return client
-
-
-def test_judge_only_where_rules_cannot_decide_and_cached_on_disk(tmp_path):
-    from webscale_rl.eval.judge import JudgeCache, averify
-    from webscale_rl.transport import run_sync
-
-    client, cache = canned_judge(verdict=True), JudgeCache(tmp_path / "judge.sqlite")
-    assert run_sync(averify("\\boxed{12k}", "12,000", "number", client=client, cache=cache))
-    assert not run_sync(averify("\\boxed{13k}", "12,000", "number", client=client, cache=cache))
-    assert client.payloads == []  # decided by the rules
+def test_what_the_rules_cannot_decide_earns_no_reward():
     assert decide("a dozen and a half", "18", "number") is None
-    assert run_sync(averify("a dozen and a half", "18", "number", client=client, cache=cache, question="How many eggs?"))
-    assert len(client.payloads) == 1
-    payload = client.payloads[0]
-    assert payload["temperature"] == 0.0 and payload["schema"]["required"] == ["equivalent", "reason"]
-    assert "How many eggs?" in payload["messages"][1]["content"] and "Reference answer (number): 18" in payload["messages"][1]["content"]
-    again = JudgeCache(tmp_path / "judge.sqlite")  # a new process would open the same file
-    assert run_sync(averify("a dozen and a half", "18", "number", client=client, cache=again, question="How many eggs?"))
-    assert len(client.payloads) == 1 and len(again) == 1
-    assert not run_sync(averify("a dozen and a half", "18", "number"))  # no judge: undecided is no reward
-
-
-def test_failed_judge_call_scores_zero(tmp_path):
-    from webscale_rl.eval.judge import JudgeCache, averify
-    from webscale_rl.transport import run_sync
-
-    cache = JudgeCache(tmp_path / "judge.sqlite")
-    assert not run_sync(averify("It freezes at night", "yes", "yes_no", client=canned_judge(fail=True), cache=cache))
-    assert len(cache) == 0
+    assert not verify("a dozen and a half", "18", "number")
 
 
 def test_pathological_responses_score_fast():

@@ -15,13 +15,14 @@ COMMANDS = {
     "smoke": ("webscale_rl.cli:smoke_main", "start the embedded server and get one schema-valid JSON reply"),
     "build": ("webscale_rl.builder.pipeline:main", "build a dataset from a YAML config"),
     "estimate": ("webscale_rl.builder.estimate:main", "calls, tokens, kept pairs and cost of a build, from a dry run on a sample"),
-    "report": ("webscale_rl.eval.report:main", "quality report of a built dataset folder"),
+    "config": ("webscale_rl.builder.config:main", "check a build config; --show prints it resolved, secrets masked"),
+    "report": ("webscale_rl.dataset_card.report:main", "quality report of a built dataset folder"),
     "audit": ("webscale_rl.builder.audit:main", "precision of the keep decision on hand-labelled pairs"),
     "card": ("webscale_rl.dataset_card.card:main", "(re)generate the dataset card of a built folder"),
     "push": ("webscale_rl.dataset_card.push:main", "push a built folder to the Hub as a tagged version"),
     "demo": ("webscale_rl.space.app:main", "launch the Gradio demo (endpoint from WSRL_* variables, else embedded)"),
     "push-space": ("webscale_rl.space.publish:main", "create or update the demo as a Hugging Face Space"),
-    "bench": ("webscale_rl.bench:main", "benchmarks, printed as side-by-side ratios"),
+    "bench": ("webscale_rl.builder.bench:main", "benchmarks, printed as side-by-side ratios"),
 }
 
 
@@ -84,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except ValueError as err:
+        # A config the build cannot run with: one clear line and exit code 2, no traceback.
+        from webscale_rl.builder.config import ConfigError
+
+        if not isinstance(err, ConfigError):
+            raise
+        print(f"webscale-rl {argv[0]}: config error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

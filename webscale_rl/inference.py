@@ -7,6 +7,13 @@ chunks, the sqlite replay cache, bounded concurrency, stats) and hands the reque
 to `LLMClient.complete`, which copies the payload, authenticates every call, retries and
 fails over between replicas. The batch pipeline and the interactive path therefore share
 one way of calling models.
+
+Retries are the transport's alone: datatrove retries a request whose server call raises
+ConnectionError, OSError or TimeoutError (6 more times, waiting 5 s doubling), which on top of
+the transport's own budget would multiply it, so such an error is handed back as the typed
+TransportError datatrove passes through. `InferenceConfig.request_timeout` is read only by
+datatrove's own endpoint server, which is not used: each attempt is timed by the endpoint's
+`timeout`.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from datatrove.pipeline.inference.run_inference import InferenceConfig, Inferenc
 from datatrove.pipeline.inference.servers.base import InferenceServer
 
 from webscale_rl.processes import stop_on_signals
-from webscale_rl.transport import NO_KEY, Endpoint, LLMClient
+from webscale_rl.transport import NO_KEY, Endpoint, LLMClient, TransportError, close_clients
 
 
 class TransportServer(InferenceServer):
@@ -61,7 +68,15 @@ class TransportServer(InferenceServer):
         await super()._wait_until_ready(max_attempts=max_attempts, delay_sec=delay_sec)
 
     async def _make_request(self, payload: dict) -> dict:
-        return await self.client.complete(payload)
+        try:
+            return await self.client.complete(payload)
+        except (ConnectionError, OSError, asyncio.TimeoutError) as err:  # what datatrove would retry again
+            kind = "timeout" if isinstance(err, TimeoutError) else "connection"
+            raise TransportError(kind, f"{type(err).__name__}: {err}") from err
+
+    async def server_cleanup(self) -> None:
+        await close_clients()  # the task's loop ends here: close the transport's connection pools
+        await super().server_cleanup()
 
 
 class TransportInferenceRunner(InferenceRunner):

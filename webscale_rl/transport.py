@@ -12,20 +12,23 @@ replica, speaks the server's structured-output dialect, retries, and counts toke
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
 import random
 import time
+import weakref
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Awaitable, Literal
 
 import httpx
 import httpx2
 import jsonschema
 from huggingface_hub import AsyncInferenceClient
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError
+
+from webscale_rl.retry import retry_after as _retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -92,14 +95,6 @@ class Endpoint:
         if not key:
             raise LLMError(f"endpoint {self.name}: environment variable {self.api_key_env} is empty or unset")
         return key
-
-    def public(self) -> dict:
-        """What may be written to configs, cards and logs: never the key, only its variable's name."""
-        return {
-            "name": self.name, "urls": self.urls, "model": self.model, "dialect": self.dialect,
-            "provider": self.provider, "api_key_env": self.api_key_env, "timeout": self.timeout,
-            "max_retries": self.max_retries, "max_in_flight": self.max_in_flight,
-        }
 
 
 @dataclass
@@ -196,6 +191,9 @@ class CallStats:
     latency_s: float = 0.0
 
 
+_CLIENT_IDS = itertools.count()
+
+
 class LLMClient:
     """Sends neutral payloads to named endpoints with retries, replica failover and limits."""
 
@@ -207,7 +205,10 @@ class LLMClient:
         self.endpoints = {e.name: e for e in endpoints}
         self.replicas = {e.name: _Replicas(e.urls, e.replica_cooldown) for e in endpoints if e.urls}
         self.stats: dict[str, CallStats] = {name: CallStats() for name in self.endpoints}
-        self._limits: dict[tuple[int, str], asyncio.Semaphore] = {}
+        # Semaphores belong to one event loop (datatrove runs one loop per task): keyed by the
+        # loop object, weakly, since a new loop can get the id of a finished one.
+        self._limits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._uid = next(_CLIENT_IDS)
         self._secrets = [k for k in (self._key_or_none(e) for e in endpoints) if k]
 
     @staticmethod
@@ -231,11 +232,10 @@ class LLMClient:
         raise LLMError(f"no endpoint named {name!r} (configured: {', '.join(self.endpoints)})")
 
     def _limit(self, endpoint: Endpoint) -> asyncio.Semaphore:
-        # Semaphores belong to one event loop; datatrove runs one loop per task.
-        key = (id(asyncio.get_running_loop()), endpoint.name)
-        if key not in self._limits:
-            self._limits[key] = asyncio.Semaphore(endpoint.max_in_flight)
-        return self._limits[key]
+        limits = self._limits.setdefault(asyncio.get_running_loop(), {})
+        if endpoint.name not in limits:
+            limits[endpoint.name] = asyncio.Semaphore(endpoint.max_in_flight)
+        return limits[endpoint.name]
 
     async def complete(self, payload: dict) -> dict:
         """Send one payload (left unmodified) and return the OpenAI-style response as a dict."""
@@ -268,6 +268,8 @@ class LLMClient:
                     return response
                 except Exception as err:  # classified below; anything unknown is re-raised
                     error, retry_after = self._classify(err, endpoint, url)
+                    if error.kind in ("connection", "timeout", "bad_response"):
+                        self._retire(endpoint, url, key)  # the retry starts on fresh connections
                     if url is not None and (error.kind in ("connection", "timeout") or (error.status or 0) >= 500):
                         self.replicas[endpoint.name].mark_down(url)
                     retryable = error.kind in ("connection", "timeout", "bad_response") or error.status in RETRYABLE_STATUS
@@ -284,15 +286,31 @@ class LLMClient:
                     attempt += 1
                     await asyncio.sleep(delay)
 
+    def _client(self, endpoint: Endpoint, url: str | None, key: str) -> AsyncInferenceClient:
+        """One client (one connection pool) per endpoint, replica and key on the running loop,
+        reused by every attempt and request there; `close_clients` closes them."""
+        clients = _OPEN_ON_LOOP.setdefault(asyncio.get_running_loop(), {})
+        slot = (self._uid, endpoint.name, url, endpoint.provider, key)
+        if slot not in clients:
+            if url is not None:
+                clients[slot] = AsyncInferenceClient(base_url=url, api_key=key, timeout=endpoint.timeout)
+            else:
+                clients[slot] = AsyncInferenceClient(provider=endpoint.provider, api_key=key, timeout=endpoint.timeout)
+        return clients[slot]
+
+    def _retire(self, endpoint: Endpoint, url: str | None, key: str) -> None:
+        """Stop handing out this client after a connection failed; requests still in flight on
+        it finish, and `close_clients` closes it with the others."""
+        clients = _OPEN_ON_LOOP.get(asyncio.get_running_loop())
+        slot = (self._uid, endpoint.name, url, endpoint.provider, key)
+        if clients and slot in clients:
+            clients[("retired", next(_CLIENT_IDS))] = clients.pop(slot)
+
     async def _send(self, endpoint: Endpoint, url: str | None, key: str, messages: list, body: dict, extra: dict) -> dict:
-        if url is not None:
-            client = AsyncInferenceClient(base_url=url, api_key=key, timeout=endpoint.timeout)
-        else:
-            client = AsyncInferenceClient(provider=endpoint.provider, api_key=key, timeout=endpoint.timeout)
-        async with client:
-            out = await client.chat_completion(
-                messages, model=endpoint.model if url is None else None, extra_body=extra or None, **body
-            )
+        client = self._client(endpoint, url, key)
+        out = await client.chat_completion(
+            messages, model=endpoint.model if url is None else None, extra_body=extra or None, **body
+        )
         return out if isinstance(out, dict) else dict(out)
 
     def _classify(self, err: Exception, endpoint: Endpoint, url: str | None) -> tuple[TransportError, float | None]:
@@ -331,21 +349,27 @@ def completion_from_response(response: dict) -> Completion:
     )
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
+# The HTTP clients opened on each event loop, to close when that loop's work is done. An
+# AsyncInferenceClient (its httpx connection pool) belongs to the loop it was opened on: keyed
+# by the loop object, weakly, so a later loop never gets one and a finished loop's entry goes.
+_OPEN_ON_LOOP: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-Generate = Callable[[dict], Awaitable[Any]]
+async def close_clients() -> None:
+    """Close every HTTP client the transport opened on the running loop."""
+    clients = _OPEN_ON_LOOP.pop(asyncio.get_running_loop(), {})
+    for client in clients.values():
+        await client.close()
 
 
 def run_sync(coro: Awaitable) -> Any:
-    """Run a coroutine from synchronous code (CLI, Gradio handlers)."""
-    return asyncio.run(coro)
+    """Run a coroutine from synchronous code (CLI, Gradio handlers) on a new loop, closing the
+    HTTP clients it opened before the loop ends."""
+
+    async def main() -> Any:
+        try:
+            return await coro
+        finally:
+            await close_clients()
+
+    return asyncio.run(main())

@@ -5,8 +5,7 @@ One call instead of two sends the document once; the decision rules are those of
 
 from __future__ import annotations
 
-from webscale_rl.builder.stages import filter as filter_stage
-from webscale_rl.builder.stages import identify
+from webscale_rl.builder.stages import filter as filter_stage, identify
 from webscale_rl.builder.stages.common import StageResult, labelled_turns
 
 SYSTEM = identify.SYSTEM + "\n" + filter_stage.INSTRUCTIONS.split("\n", 1)[1]

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import time
 
@@ -17,7 +16,7 @@ from datatrove.data import Document
 from webscale_rl.builder.inputs import sample_corpus_rows
 from webscale_rl.builder.rollout import Settings, rollout
 from webscale_rl.server import EmbeddedServer
-from webscale_rl.transport import Endpoint, LLMClient
+from webscale_rl.transport import Endpoint, LLMClient, run_sync
 
 
 def sample_documents(n: int) -> list[Document]:
@@ -45,7 +44,7 @@ def bench_plans(model: str, n_docs: int) -> dict:
     docs = sample_documents(n_docs)
     with EmbeddedServer(model, ctx_size=8192) as server:
         client = LLMClient([Endpoint(name="default", urls=[server.url], model=model, timeout=300)])
-        return {plan: asyncio.run(_run_plan(client, docs, plan)) for plan in ("fused", "paper")}
+        return {plan: run_sync(_run_plan(client, docs, plan)) for plan in ("fused", "paper")}
 
 
 def _ratio(a: float, b: float) -> str:
