@@ -1,22 +1,43 @@
-"""`make bench`: measurements printed as ratios taken side by side in one run.
+"""`make bench`: one table of figures measured side by side in one run, written as Markdown and
+JSON with the date, the machine and the model.
 
-- pre-filter + dedup throughput against a plain datatrove pipeline of the same blocks;
-- the two call plans on the same documents and the same real server: calls, tokens, and
-  accepted pairs per 1k tokens (the question the fused plan exists to answer).
+- Pre-LLM stages: documents per second of our read + pre-filter + dedup against a plain
+  datatrove pipeline of the same blocks on the same documents.
+- Call plans: `fused` and `paper` on the same sample documents and the same real server:
+  calls, prompt tokens, prompt tokens served from the server's cache, completion tokens and
+  kept pairs per document, and tokens per kept pair.
+- Saturation: completion tokens per second that the pipeline drives through a fresh server,
+  divided by what a plain load generator gets replaying the same requests, at the same
+  concurrency, straight to another fresh server.
+- Peak memory of a build process (a small build on the tiny preset).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
 import time
+from datetime import datetime, timezone
+from pathlib import Path
 
+import httpx
+import yaml
 from datatrove.data import Document
 
+from webscale_rl.builder.config import DEFAULTS
 from webscale_rl.builder.inputs import sample_corpus_rows
 from webscale_rl.builder.rollout import Settings, rollout
+from webscale_rl.models import PRESETS
 from webscale_rl.server import EmbeddedServer
-from webscale_rl.transport import Endpoint, LLMClient, run_sync
+from webscale_rl.transport import Endpoint, LLMClient, response_format, run_sync
+
+KEYS = ("calls", "prompt_tokens", "cached_prompt_tokens", "completion_tokens")
 
 
 def sample_documents(n: int) -> list[Document]:
@@ -25,56 +46,174 @@ def sample_documents(n: int) -> list[Document]:
     return [Document(text=r["text"], id=str(r["id"])) for r in good[::step][:n]]
 
 
-async def _run_plan(client: LLMClient, docs: list[Document], plan: str) -> dict:
-    totals = {"documents": len(docs), "kept_pairs": 0, "calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
-    started = time.monotonic()
-    for doc in docs:
-        result = await rollout(doc, client.generate, Settings(call_plan=plan))
+async def run_plan(generate, docs: list[Document], plan: str, concurrency: int) -> dict:
+    """The rollouts of one call plan, `concurrency` documents at a time as the build runs them."""
+    totals = dict.fromkeys(("kept_pairs", *KEYS), 0)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(doc: Document) -> None:
+        async with gate:
+            result = await rollout(doc, generate, Settings(call_plan=plan))
         totals["kept_pairs"] += len(result["pairs"])
         for tally in result["usage"].values():
-            for key in ("calls", "prompt_tokens", "completion_tokens"):
-                totals[key] += tally[key]
-    totals["seconds"] = round(time.monotonic() - started, 1)
-    tokens = totals["prompt_tokens"] + totals["completion_tokens"]
-    totals["pairs_per_1k_tokens"] = round(1000 * totals["kept_pairs"] / tokens, 3) if tokens else 0.0
+            for key in KEYS:
+                totals[key] += tally.get(key, 0)
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(doc) for doc in docs))
+    totals["seconds"] = time.monotonic() - started
     return totals
 
 
-def bench_plans(model: str, n_docs: int) -> dict:
+def plain_body(payload: dict) -> dict:
+    """The JSON a plain OpenAI client sends for one of our payloads (llama.cpp's dialect)."""
+    body = {k: v for k, v in payload.items() if k not in ("endpoint", "schema", "model")}
+    if payload.get("schema") is not None:
+        body["response_format"], extra = response_format("llamacpp", payload["schema"])
+        body.update(extra)
+    return body
+
+
+async def replay(url: str, payloads: list[dict], concurrency: int) -> dict:
+    """A plain load generator: the same requests, in order, `concurrency` at a time."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for payload in payloads:
+        queue.put_nowait(plain_body(payload))
+    completion = 0
+
+    async def worker(http: httpx.AsyncClient) -> None:
+        nonlocal completion
+        while not queue.empty():
+            body = queue.get_nowait()
+            response = await http.post(f"{url}/chat/completions", json=body)
+            response.raise_for_status()
+            completion += int(response.json().get("usage", {}).get("completion_tokens") or 0)
+
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=600) as http:
+        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+    return {"completion_tokens": completion, "seconds": time.monotonic() - started}
+
+
+def bench_llm(model: str, n_docs: int, concurrency: int) -> dict:
+    """Both call plans on one server; then the fused plan's saturation on two fresh servers."""
     docs = sample_documents(n_docs)
-    with EmbeddedServer(model, ctx_size=8192) as server:
-        client = LLMClient([Endpoint(name="default", urls=[server.url], model=model, timeout=300)])
-        return {plan: run_sync(_run_plan(client, docs, plan)) for plan in ("fused", "paper")}
+    server_args = {"ctx_size": DEFAULTS["embedded_server"]["ctx_size"], "parallel": DEFAULTS["embedded_server"]["parallel"]}
+    with EmbeddedServer(model, **server_args) as server:
+        client = LLMClient([Endpoint(name="default", urls=[server.url], model=model, timeout=600)])
+        plans = {plan: run_sync(run_plan(client.generate, docs, plan, concurrency)) for plan in ("fused", "paper")}
+    recorded: list[dict] = []
+    with EmbeddedServer(model, **server_args) as server:
+        client = LLMClient([Endpoint(name="default", urls=[server.url], model=model, timeout=600)])
+
+        async def recording(payload: dict):
+            recorded.append(payload)
+            return await client.generate(payload)
+
+        pipeline = run_sync(run_plan(recording, docs, "fused", concurrency))
+    with EmbeddedServer(model, **server_args) as server:
+        plain = asyncio.run(replay(server.url, recorded, concurrency))
+    pipeline_rate = pipeline["completion_tokens"] / pipeline["seconds"]
+    plain_rate = plain["completion_tokens"] / plain["seconds"]
+    return {"documents": len(docs), "concurrency": concurrency, "plans": plans,
+            "saturation": {"pipeline_completion_tokens_per_s": pipeline_rate, "plain_completion_tokens_per_s": plain_rate,
+                           "ratio": pipeline_rate / plain_rate if plain_rate else None, "requests": len(recorded)}}
 
 
-def _ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}x" if b else "n/a"
+def peak_build_memory_mb(n_docs: int = 3) -> float:
+    """Peak resident memory of a small build's Python process (the tiny preset; the llama.cpp
+    server is a separate process and not counted)."""
+    with tempfile.TemporaryDirectory(prefix="wsrl-bench-build-") as tmp:
+        corpus, config = Path(tmp) / "corpus.jsonl", Path(tmp) / "config.yaml"
+        corpus.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in sample_documents(n_docs)))
+        config.write_text(yaml.safe_dump({"output_dir": str(Path(tmp) / "out"), "input": {"source": str(corpus)},
+                                          "endpoints": {"default": {"embedded": "tiny"}}}))
+        done = subprocess.run([sys.executable, "-m", "webscale_rl.cli", "build", "--config", str(config)],
+                              capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            raise RuntimeError(f"the memory benchmark's build failed:\n{done.stderr[-2000:]}")
+        return json.loads((Path(tmp) / "out" / "stats.json").read_text())["peak_rss_mb"]
+
+
+def per_doc(plan: dict, documents: int) -> dict:
+    tokens = plan["prompt_tokens"] + plan["completion_tokens"]
+    return {**{k: plan[k] / documents for k in ("kept_pairs", *KEYS)},
+            "cached_share": plan["cached_prompt_tokens"] / plan["prompt_tokens"] if plan["prompt_tokens"] else 0.0,
+            "tokens_per_kept_pair": tokens / plan["kept_pairs"] if plan["kept_pairs"] else None}
+
+
+def table(result: dict) -> str:
+    """The Markdown table of one run."""
+    rows = [("pre-LLM stages: documents/s, ours / plain datatrove", _r(result["prefilter"]["ratio"]),
+             f"{result['prefilter']['ours_docs_per_s']} vs {result['prefilter']['plain_docs_per_s']} docs/s")]
+    llm = result.get("llm")
+    if llm:
+        fused, paper = (per_doc(llm["plans"][p], llm["documents"]) for p in ("fused", "paper"))
+        for key, label in (("calls", "calls per document"), ("prompt_tokens", "prompt tokens per document"),
+                           ("cached_prompt_tokens", "cached prompt tokens per document"),
+                           ("completion_tokens", "completion tokens per document"),
+                           ("kept_pairs", "kept pairs per document")):
+            rows.append((f"{label}, fused / paper", _r(fused[key] / paper[key] if paper[key] else None),
+                         f"{fused[key]:.1f} vs {paper[key]:.1f}"))
+        rows.append(("prompt tokens served from cache, fused", f"{fused['cached_share']:.0%}", f"paper: {paper['cached_share']:.0%}"))
+        ratio = (fused["tokens_per_kept_pair"] / paper["tokens_per_kept_pair"]
+                 if fused["tokens_per_kept_pair"] and paper["tokens_per_kept_pair"] else None)
+        rows.append(("tokens per kept pair, fused / paper", _r(ratio),
+                     f"{_n(fused['tokens_per_kept_pair'])} vs {_n(paper['tokens_per_kept_pair'])}"))
+        sat = llm["saturation"]
+        rows.append(("saturation: completion tokens/s, pipeline / plain replay", _r(sat["ratio"]),
+                     f"{sat['pipeline_completion_tokens_per_s']:.1f} vs {sat['plain_completion_tokens_per_s']:.1f} tok/s, "
+                     f"{sat['requests']} requests, {llm['concurrency']} documents at a time"))
+    if result.get("peak_build_rss_mb") is not None:
+        rows.append(("peak memory of a build process (Python side)", f"{result['peak_build_rss_mb']:.0f} MB", "tiny preset, 3 documents"))
+    head = (f"`make bench` on {result['date']}, {result['machine']}, model {result['model']}"
+            + (f", {llm['documents']} sample documents" if llm else ""))
+    lines = [head, "", "| figure | value | measured |", "|---|---:|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _r(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "n/a"
+
+
+def _n(value: float | None) -> str:
+    return f"{value:,.0f}" if value is not None else "no pair kept"
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {__import__('os').cpu_count()} CPU cores, {platform.system()}, Python {platform.python_version()}"
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="webscale-rl bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="default", help="model preset for the call-plan benchmark (tiny drops every document at the filter)")
-    parser.add_argument("--docs", type=int, default=6, help="documents per call plan, spread over the sample corpus")
-    parser.add_argument("--skip-plans", action="store_true")
+    parser.add_argument("--model", default="default", help="model preset for the LLM figures (tiny drops every document at the filter)")
+    parser.add_argument("--docs", type=int, default=4, help="sample documents per call plan")
+    parser.add_argument("--concurrency", type=int, default=DEFAULTS["max_concurrent_documents"], help="documents in flight")
+    parser.add_argument("--skip-llm", action="store_true", help="only the figures that need no model")
+    parser.add_argument("--out", default="output/bench", help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
 
     from webscale_rl.builder.prefilter_bench import bench_prefilter, kinds_table
 
-    pre = bench_prefilter()
-    print("\n== pre-filter + dedup throughput (same blocks, same documents, one run) ==")
-    print(json.dumps(pre, indent=2))
+    preset = PRESETS.get(args.model)
+    result = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+              "model": preset.display_name if preset else args.model, "prefilter": bench_prefilter()}
+    if not args.skip_llm:
+        result["llm"] = bench_llm(args.model, args.docs, args.concurrency)
+        result["peak_build_rss_mb"] = peak_build_memory_mb()
+    result["bench_process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    markdown = table(result)
+    (out / "bench.md").write_text(markdown)
+    (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    print("\n" + markdown)
     kinds = kinds_table()
     sets = list(next(iter(kinds.values())))
-    print("\n== share of each kind of text that each pre-filter rule set drops (prefilter.kind) ==")
+    print("share of each kind of text that each pre-filter rule set drops (prefilter.kind):")
     print(f"{'text':12}" + "".join(f"{name:>12}" for name in sets))
     for text_kind, row in kinds.items():
         print(f"{text_kind:12}" + "".join(f"{row[name]:>12.0%}" for name in sets))
-
-    if not args.skip_plans:
-        plans = bench_plans(args.model, args.docs)
-        fused, paper = plans["fused"], plans["paper"]
-        print(f"\n== call plans on {args.docs} sample documents, model preset '{args.model}' ==")
-        print(f"{'':24}{'fused':>12}{'paper':>12}{'fused/paper':>14}")
-        for key in ("calls", "prompt_tokens", "completion_tokens", "kept_pairs", "pairs_per_1k_tokens", "seconds"):
-            print(f"{key:24}{fused[key]:>12}{paper[key]:>12}{_ratio(fused[key], paper[key]):>14}")
+    print(f"\nwritten to {out / 'bench.md'} and {out / 'bench.json'}")
     return 0

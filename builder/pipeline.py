@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import resource
 import shlex
 import sys
 import threading
@@ -212,7 +213,8 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
     # 3. Dataset-wide steps and the output folder.
     finished = datetime.now(timezone.utc)
     timing = {"started_at": started.isoformat(), "finished_at": finished.isoformat(),
-              "duration_s": round((finished - started).total_seconds(), 1)}
+              "duration_s": round((finished - started).total_seconds(), 1),
+              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}  # this process only
     stats = finalize(cfg, llm_out, prefilter_funnel, models, timing, budget_stop)
     from webscale_rl.dataset_card.card import write_card
     from webscale_rl.dataset_card.report import quality_report

@@ -80,3 +80,17 @@ def test_unconstrained_reply_from_the_same_model_is_not_json(tiny_server):
     completion = asyncio.run(client.generate(chat_payload(messages, max_tokens=60)))
     with pytest.raises(ParseError):
         parse_json(completion.text, {"type": "object"}, completion.finish_reason)
+
+
+def test_prompt_tokens_the_server_reuses_from_its_cache_are_counted(tiny_server):
+    """llama.cpp reports reused prompt tokens; the transport must pass the field on (the
+    huggingface_hub client keeps it off the response item) so stages and the card count them."""
+    from webscale_rl.builder.stages.common import usage_of
+    from webscale_rl.transport import run_sync
+
+    client = LLMClient(Endpoint(urls=[tiny_server.url]))
+    payload = chat_payload([{"role": "system", "content": "Answer in one word. " * 40},
+                            {"role": "user", "content": "Name a colour."}], max_tokens=4, seed=1)
+    first, again = (usage_of(run_sync(client.generate(payload))) for _ in range(2))
+    assert again["cached_prompt_tokens"] > 0.9 * again["prompt_tokens"] > 0
+    assert first["prompt_tokens"] == again["prompt_tokens"]

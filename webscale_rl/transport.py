@@ -311,7 +311,12 @@ class LLMClient:
         out = await client.chat_completion(
             messages, model=endpoint.model if url is None else None, extra_body=extra or None, **body
         )
-        return out if isinstance(out, dict) else dict(out)
+        response = dict(out)
+        if getattr(out, "usage", None) is not None:
+            # huggingface_hub keeps fields it does not declare (prompt_tokens_details, with the
+            # tokens served from the server's prompt cache) on the attribute, not in the item.
+            response["usage"] = dict(out.usage)
+        return response
 
     def _classify(self, err: Exception, endpoint: Endpoint, url: str | None) -> tuple[TransportError, float | None]:
         where = f"endpoint {endpoint.name} ({url or endpoint.provider})"
