@@ -1303,8 +1303,8 @@ def gamed(pred: str, gold: str, kind: str) -> str | None:
 
 def decide(prediction: str, ground_truth: str, answer_type: str | None = None,
            question: str | None = None) -> bool | None:
-    """True / False when the rules can tell, None when they cannot (where a generative
-    judge may step in). `prediction` may be a whole response; its final answer is extracted.
+    """True / False when the rules can tell, None when they cannot (`verify` counts that as
+    no). `prediction` may be a whole response; its final answer is extracted.
     `question` (the prompt, or the question alone) lets the check refuse a response that only
     repeats it."""
     response = strip_echo(prediction, question)
