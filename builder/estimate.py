@@ -18,7 +18,6 @@ more or less (stated in the output).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gzip
 import json
 import math
@@ -32,6 +31,7 @@ from webscale_rl.builder.config import ConfigError, load_config
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import first_drop, prefilter_steps
 from webscale_rl.builder.rollout import Settings, rollout
+from webscale_rl.transport import run_sync
 
 
 def count_documents(reader) -> int | None:
@@ -105,7 +105,7 @@ def estimate(cfg: dict, documents: int | None, sample: int, llm_docs: int, gener
     survivors = [doc for doc in drawn if first_drop(prefilter, doc) is None]
     pass_rate = len(survivors) / len(drawn)
     to_llm = to_read * pass_rate
-    measured = asyncio.run(measure_llm(spread(survivors, llm_docs), Settings.from_config(cfg), generate)) if survivors else \
+    measured = run_sync(measure_llm(spread(survivors, llm_docs), Settings.from_config(cfg), generate)) if survivors else \
         {"documents": 0, "kept_pairs": 0, "stages": {}}
     per_doc = max(measured["documents"], 1)
     stages = {stage: {key: value / per_doc * to_llm for key, value in tally.items()}

@@ -208,7 +208,7 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
                                    "not_processed": count_lines(survivors) - count_lines(llm_out)}
                     logger.warning("%s: the LLM stage stops here and the dataset folder is written from what was done", spent)
     prefilter_funnel = collect_funnel(logging_dirs)
-    models = {stage: endpoint_models[settings.endpoints[stage]] for stage in settings.stages}
+    models = settings.stage_models(endpoint_models)
 
     # 3. Dataset-wide steps and the output folder.
     finished = datetime.now(timezone.utc)

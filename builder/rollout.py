@@ -70,8 +70,13 @@ class Settings:
 
     @property
     def stages(self) -> list[str]:
-        """The stages this build runs (the models the card and records name)."""
+        """The stages this build runs."""
         return [s for s in STAGES if s != "solve" or self.solve_samples]
+
+    def stage_models(self, endpoint_models: dict[str, str]) -> dict[str, str | None]:
+        """The model of every stage, as records carry it: None for a stage this build skips
+        (the same keys in the build's parquet rows and in the Space's JSON)."""
+        return {s: endpoint_models[self.endpoints[s]] if s in self.stages else None for s in STAGES}
 
 
 class Progress:

@@ -383,7 +383,8 @@ def card_context(out_dir: str | Path, repo_id: str | None = None) -> dict:
         "domains": _share(_counts(table["domain"])),
         "plot_path": PLOT_PATH,
         **examples,
-        "models": sorted((stats.get("models") or {}).items(), key=lambda kv: list(STAGE_DOCS).index(kv[0])
+        "models": sorted(((stage, model) for stage, model in (stats.get("models") or {}).items() if model),
+                         key=lambda kv: list(STAGE_DOCS).index(kv[0])
                          if kv[0] in STAGE_DOCS else len(STAGE_DOCS)),
         "stage_docs": STAGE_DOCS,
         "tokens": _tokens(stats, float(card_cfg.get("price_per_million_tokens") or 0.0)),

@@ -89,8 +89,7 @@ def open_backend(cfg: dict) -> Backend:
 
     stack = contextlib.ExitStack()
     endpoints, endpoint_models = stack.enter_context(running_endpoints(cfg))
-    settings = Settings.from_config(cfg)
-    models = {stage: endpoint_models[settings.endpoints[stage]] for stage in settings.stages}
+    models = Settings.from_config(cfg).stage_models(endpoint_models)
     return Backend(cfg=cfg, client=LLMClient(endpoints), models=models, stack=stack)
 
 

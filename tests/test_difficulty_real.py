@@ -4,12 +4,10 @@ solves a question anyone knows and never one whose answer exists only in a docum
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from webscale_rl.builder.rollout import Settings, rate_difficulty
-from webscale_rl.transport import Endpoint, LLMClient
+from webscale_rl.transport import Endpoint, LLMClient, run_sync
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +19,7 @@ ONLY_IN_A_DOCUMENT = {"question": "Who was the chief engineer of the Harbour Bri
 def test_the_solver_separates_common_knowledge_from_document_facts(default_server):
     client = LLMClient(Endpoint(urls=[default_server.url]))
     settings = Settings(solve_samples=8, max_solve_rate=0.5)
-    kept, dropped = asyncio.run(rate_difficulty([EASY, ONLY_IN_A_DOCUMENT], "doc-1", client.generate, settings))
+    kept, dropped = run_sync(rate_difficulty([EASY, ONLY_IN_A_DOCUMENT], "doc-1", client.generate, settings))
     rates = {p["answer"]: p["solve_rate"] for p in kept + [pair for pair, _ in dropped]}
     print(f"default preset solve rates over 8 attempts: {rates}")
     assert rates["Maria Lindqvist"] == 0.0 and rates["Au"] > 0.5
