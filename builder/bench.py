@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -182,7 +183,7 @@ def _n(value: float | None) -> str:
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {__import__('os').cpu_count()} CPU cores, {platform.system()}, Python {platform.python_version()}"
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}, Python {platform.python_version()}"
 
 
 def main(argv: list[str]) -> int:

@@ -60,9 +60,12 @@ def _answer_region(response: str) -> str:
     return text[ends[-1].end():] if ends else _THINK_BLOCK.sub("", text)
 
 
-def _all_boxed(text: str) -> list[str]:
-    """Contents of every closed top-level \\boxed{...}, in order (a box inside a box is part of it)."""
+def _box_spans(text: str) -> list[tuple[int, int]]:
+    """(index of "{", index of its matching "}") of every closed \\boxed{...}, in order of
+    opening (nested braces matched in one linear pass)."""
     starts = sorted(m.end() - 1 for m in _BOXED.finditer(text))
+    if not starts:
+        return []
     closing: dict[int, int] = {}
     stack: list[int] = []
     for i, ch in enumerate(text):
@@ -70,9 +73,13 @@ def _all_boxed(text: str) -> list[str]:
             stack.append(i)
         elif ch == "}" and stack:
             closing[stack.pop()] = i
-    spans = [(start, closing[start]) for start in starts if start in closing]
+    return [(start, closing[start]) for start in starts if start in closing]
+
+
+def _all_boxed(text: str) -> list[str]:
+    """Contents of every closed top-level \\boxed{...}, in order (a box inside a box is part of it)."""
     outer, end = [], -1
-    for start, stop in spans:
+    for start, stop in _box_spans(text):
         if start > end:
             outer.append((start, stop))
             end = stop
@@ -117,22 +124,12 @@ def copies_question(answer: str, question: str | None) -> bool:
 
 
 def _last_boxed(text: str) -> str | None:
-    """Content of the last closed \\boxed{...}, matching nested braces (one linear pass)."""
-    starts = {m.end() - 1 for m in _BOXED.finditer(text)}  # index of each box's "{"
-    if not starts:
+    """Content of the last closed \\boxed{...}, matching nested braces."""
+    spans = _box_spans(text)
+    if not spans:
         return None
-    closing: dict[int, int] = {}
-    stack: list[int] = []
-    for i, ch in enumerate(text):
-        if ch == "{":
-            stack.append(i)
-        elif ch == "}" and stack:
-            closing[stack.pop()] = i
-    closed = [start for start in starts if start in closing]
-    if not closed:
-        return None
-    start = max(closed)
-    return text[start + 1:closing[start]]
+    start, stop = spans[-1]
+    return text[start + 1:stop]
 
 
 # LaTeX that shows nothing: an answer drawn invisibly, or spacing, is no answer
