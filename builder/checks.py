@@ -160,7 +160,8 @@ def locate_evidence(question: str, answer: str, answer_type: str, document: str)
     be read off, the one sharing most words with the question ("" when none holds the answer).
     Code finds it, not the model: small models cite a sentence next to the right one."""
     asked = _stems(question) - _stems(answer)
-    candidates = [s for s in sentences(document) if answer_in_text(answer, s, answer_type)]
+    # a question states nothing ("Is 0.999... equal to 1?" as a title): never evidence
+    candidates = [s for s in sentences(document) if not s.endswith("?") and answer_in_text(answer, s, answer_type)]
     if answer_type == "expression":  # the sentence that writes the expression out, if one does
         compact = re.sub(r"\s+", "", normalize(answer))
         candidates = [s for s in candidates if compact in re.sub(r"\s+", "", normalize(s))] or candidates
@@ -197,15 +198,31 @@ def _proper_names(text: str, skip_first: bool = True) -> set[str]:
     return {w.lower() for w in words if w[:1].isupper() and w.lower() not in _FUNCTION_WORDS}
 
 
+# Nouns for one particular thing among many of its kind: with no proper name in the question,
+# "the red lentil soup recipe", "the offshore wind farm" or "the event" are whichever one the
+# document was about. On 216 labelled pairs this caught 24 bad and 1 good.
+_INSTANCE = re.compile(
+    r"\b(?:the|this|that|our|your|their|its)\s+(?:[\w-]+\s+){0,4}?(?:"
+    r"recipe|event|shop|store|review|hotel|company|course|campsite|campground|farm|project|installation|"
+    r"study|survey|report|program|programme|school|district|town|city|village|meeting|tournament|race|festival|"
+    r"article|post|guide|tutorial|video|episode|book|device|machine|app|club|restaurant|museum|library|hospital|"
+    r"clinic|center|centre|firm|business|startup|brand|vehicle|loan|contract|court|trial|"
+    r"initiative|organization|organisation|foundation|scholarship|award|grant)s?\b(?! (?:rule|law|theorem|principle|of)\b)",
+    re.IGNORECASE)
+
+
 def question_specific(question: str, subject: str) -> bool:
     """The question names what it asks about. When the subject has a proper name ("Pine Hollow
     Campground", "Harbor City"), the question carries a proper name too; otherwise it shares a
     distinctive word with the subject ("arithmetic sequences") or carries a number; a subject
     whose other words all appear ("the Dutch tulip mania" in "When did the tulip mania start?")
-    is named too. "What is the name of the campsite?" and "Who voted against the grant
-    program?" name nothing a reader without the document could look up."""
+    is named too. "What is the name of the campsite?", "Who voted against the grant
+    program?" and "How many servings does the red lentil soup recipe make?" name nothing a
+    reader without the document could look up."""
     if _proper_names(question):
         return True
+    if _INSTANCE.search(question):
+        return False
     names = _proper_names(subject, skip_first=False)
     described = _stems(subject) - _stems(" ".join(_GENERIC)) - _stems(" ".join(names))
     shared = _stems(question) & described
@@ -236,7 +253,16 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
     if re.match(r"^who\b", q):
         return answer_type in ("name", "list", "short_phrase") and not re.fullmatch(r"[\d\s.,%-]+", answer)
     if re.match(r"^when (?:is|was|were|are|do|does|did|will|can|could|should)\b|^(?:what year|in what year|which year|in which year|on what date|what date)\b", q):
-        return answer_type in ("date", "number")
+        if answer_type not in ("date", "number"):
+            return False
+    # a year for "which year" (not "July 1944"), a day for "on what date" (not "1937")
+    months = {w for w in _words(answer) if w in _MONTHS}
+    if re.search(r"\b(?:what|which) year\b", q):
+        return not months and bool(re.fullmatch(r"\d{3,4}", normalize(answer).strip(" .")))
+    if re.search(r"\b(?:what|which) (?:date|day)\b|\bon what date\b", q):
+        return bool(months) and bool(_numbers(answer)) or bool(re.search(r"\d{1,2}[/.-]\d{1,2}", answer))
+    if re.search(r"\b(?:what|which) decade\b", q):
+        return bool(re.search(r"\d0s\b", answer))
     return True
 
 
@@ -250,8 +276,19 @@ def leaks_answer(question: str, answer: str, answer_type: str) -> bool:
             return all(n in set(_numbers(question)) for n in wanted)
     if answer_type == "list":
         items = _list_items(answer)
-        return bool(items) and all(_exact_phrase_in(item, question) for item in items)
-    return _exact_phrase_in(answer, question)
+        if items and all(_exact_phrase_in(item, question) for item in items):
+            return True
+    elif _exact_phrase_in(answer, question):
+        return True
+    # most of a several-word answer in the question gives it away as well: "the arrangement
+    # negotiated at Bretton Woods" -> "Bretton Woods system"
+    def words(text: str) -> set[str]:  # whole words, plural s aside: "creating" is no copy of "creative"
+        return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 2}
+
+    if answer_type not in ("name", "short_phrase", "list"):
+        return False  # a formula names the variables the question gives
+    named = words(answer)
+    return len(named) >= 2 and len(named & words(question)) >= 2 / 3 * len(named)
 
 
 def _exact_phrase_in(phrase: str, text: str) -> bool:

@@ -16,6 +16,9 @@ REASONS: dict[str, str] = {
     # the rollout as a whole
     "no_pair_kept": "every pair generated from the document was dropped",
     "llm_no_result": "the document reached the LLM stages but no result was recorded for it",
+    # generation (stage 3)
+    "no_fact_for_persona": "the document had no further sentence stating a short value (date, number, name, defined term) to ask this persona about",
+    "no_question_for_fact": "asked for questions about several facts at once, the model wrote two for one fact and none for this one",
     # deterministic checks between generation and the check stage
     "question_not_a_question": "the question does not end with a question mark",
     "answer_type_mismatch": "the answer does not have the shape of its type (no digits for a number, not yes/no, ...)",

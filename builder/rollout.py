@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable
 
 from datatrove.pipeline.inference.types import InferenceError
 
-from webscale_rl.builder import checks
+from webscale_rl.builder import checks, facts
 from webscale_rl.builder.config import DEFAULTS, LLM_STAGES, SCREEN, ConfigError, sampling, stage_endpoints
 from webscale_rl.builder.stages import check, filter as filter_stage, generate as generate_stage, identify, screen, solve
 from webscale_rl.builder.stages.common import StageResult, stable_seed, usage_of
@@ -212,22 +212,30 @@ async def _screen(document: str, call: _Caller, settings: Settings) -> StageResu
 
 
 async def _generate(doc, call: _Caller, settings: Settings, domain: str, subject: str, personas: list[str]) -> tuple[list[dict], list[tuple[dict, str]]]:
-    """Pairs and (persona, reason) of the personas that got none. Fused: one call (a failure drops the document);
-    paper: one call per persona (a failure loses only that persona's pair)."""
+    """Pairs and (persona, reason) of the personas that got none. Code gives each persona a
+    fact of the document (`facts.assign`); a persona left without one gets no call. Fused: one
+    call (a failure drops the document); paper: one call per persona (a failure loses only
+    that persona's pair)."""
+    chosen = facts.assign(facts.candidates(doc.text, subject), personas, subject)
+    items = [(persona, fact) for persona, fact in zip(personas, chosen) if fact is not None]
+    failures = [({"persona": persona}, "no_fact_for_persona") for persona, fact in zip(personas, chosen) if fact is None]
+    if not items:
+        return [], failures
     k = settings.demos_per_prompt
     if settings.call_plan == "fused":
         demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, k=k)
-        reply = await _guard("generate", call("generate", generate_stage.messages(doc.text, subject, personas, demos), generate_stage.schema(len(personas))))
-        return generate_stage.decide(reply, personas, doc.text).data["pairs"], []
-    pairs, failures = [], []
-    for i, persona in enumerate(personas):
+        reply = await _guard("generate", call("generate", generate_stage.messages(subject, items, demos), generate_stage.schema(len(items))))
+        written = generate_stage.decide(reply, items).data
+        return written["pairs"], failures + written["unasked"]
+    pairs = []
+    for i, item in enumerate(items):
         demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, salt=i, k=k)
         try:
-            reply = await call("generate", generate_stage.messages(doc.text, subject, [persona], demos), generate_stage.schema(1), salt=i)
+            reply = await call("generate", generate_stage.messages(subject, [item], demos), generate_stage.schema(1), salt=i)
         except CALL_ERRORS as err:
-            failures.append(({"persona": persona}, _error_reason("generate", err)))
+            failures.append(({"persona": item[0]}, _error_reason("generate", err)))
             continue
-        pairs += generate_stage.decide(reply, [persona], doc.text).data["pairs"]
+        pairs += generate_stage.decide(reply, [item]).data["pairs"]
     return pairs, failures
 
 
@@ -283,11 +291,11 @@ async def _ask(call: _Caller, settings: Settings, stage: str, pairs: list[dict],
     where a failed call stands in as the exception for the pairs it was about."""
     if settings.call_plan == "fused":
         reply = await _guard(stage, call(stage, reading.messages(pairs), reading.schema(len(pairs)), account=account))
-        return reading.items(reply, len(pairs))
+        return reading.items(reply, pairs)
     out: list = []
     for i, pair in enumerate(pairs):
         try:
-            out += reading.items(await call(stage, reading.messages([pair]), reading.schema(1), salt=i, account=account), 1)
+            out += reading.items(await call(stage, reading.messages([pair]), reading.schema(1), salt=i, account=account), [pair])
         except CALL_ERRORS as err:
             out.append(err)
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import defaultdict, deque
 
 import pytest
@@ -20,15 +21,17 @@ from webscale_rl.transport import Completion, TransportError
 DOC = Document(
     id="doc-1",
     text=(
-        "The Harbour Bridge in Port Avalon opened in 1932 after eight years of construction. "
-        "It spans 503 metres and carries eight traffic lanes. The chief engineer was Maria Lindqvist. "
+        "The Harbour Bridge in Port Avalon spans 503 metres and carries eight traffic lanes. "
+        "The chief engineer of the Harbour Bridge was Maria Lindqvist. It opened in 1932 after eight years of construction. "
         "A toll of 4 dollars is charged for cars travelling south."
     ),
 )
-PAIR_OK = {"question": "How long is the main span of the Harbour Bridge in Port Avalon, in metres?",
-           "answer": "503", "answer_type": "number"}
-PAIR_OK2 = {"question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?",
-            "answer": "Maria Lindqvist", "answer_type": "name"}
+# What the generate stage writes for the facts code gives the first two personas: the answer
+# it copies, then the question.
+PAIR_OK = {"answer": "503 metres", "question": "How long is the main span of the Harbour Bridge in Port Avalon, in metres?"}
+PAIR_OK2 = {"answer": "Maria Lindqvist", "question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?"}
+EVIDENCE = "The Harbour Bridge in Port Avalon spans 503 metres and carries eight traffic lanes."
+EVIDENCE2 = "The chief engineer of the Harbour Bridge was Maria Lindqvist."
 GOOD = {"reader_answer": "503 metres", "context_sufficient": True, "leaks_answer": False}
 GOOD2 = GOOD | {"reader_answer": "Maria Lindqvist"}
 # What a reviewer reading only the evidence sentence copies out of it, when a test scripts nothing else.
@@ -46,10 +49,10 @@ def stage_of(payload: dict) -> str:
     if schema is identify.SCHEMA:
         return "identify"
     text = json.dumps(schema)
-    if "answer_type" in text:
-        return "generate"
     if "reader_answer" in text:
         return "check"
+    if '"question"' in text:
+        return "generate"
     if "clear" in text:
         return "standalone"
     return "evidence"
@@ -94,6 +97,9 @@ class Scripted:
             raise reply
         if isinstance(reply, tuple):  # (raw text, finish_reason)
             return Completion(reply[0], reply[1], {"prompt_tokens": 10, "completion_tokens": 5})
+        if stage == "check" and isinstance(reply, dict) and "verdicts" in reply:  # the reviewer copies each question first
+            asked = re.findall(r"^\d+\. (.*)$", payload["messages"][-1]["content"], re.MULTILINE)
+            reply = {"verdicts": [{"question": q} | v for q, v in zip(asked, reply["verdicts"])] + reply["verdicts"][len(asked):]}
         return Completion(json.dumps(reply), "stop", {"prompt_tokens": 100, "completion_tokens": 20})
 
 
@@ -109,13 +115,12 @@ def screened(personas=("a civil engineering student",), **over) -> dict:
 # ---- fused plan -------------------------------------------------------------------------------
 
 def test_fused_keeps_checked_pairs_in_five_calls():
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}],
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
                     check=[{"verdicts": [GOOD, GOOD2]}])
     result = run(fake)
     assert result["status"] == "kept" and result["domain"] == "Technology & Engineering"
-    assert [p["answer"] for p in result["pairs"]] == ["503", "Maria Lindqvist"]
-    assert [p["evidence"] for p in result["pairs"]] == ["It spans 503 metres and carries eight traffic lanes.",
-                                                         "The chief engineer was Maria Lindqvist."]
+    assert [(p["answer"], p["answer_type"]) for p in result["pairs"]] == [("503 metres", "number"), ("Maria Lindqvist", "name")]
+    assert [p["evidence"] for p in result["pairs"]] == [EVIDENCE, EVIDENCE2]
     assert [p["persona"] for p in result["pairs"]] == ["a student", "a commuter"]
     assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True,
                                               "reader_answer": "503 metres", "standalone": True,
@@ -152,13 +157,13 @@ def test_malformed_truncated_and_failed_replies_are_counted(reply, reason):
 
 
 def test_fused_generate_failure_drops_the_document():
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[('{"pairs": [{"answ', "length")])
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[('{"questions": [{"answ', "length")])
     result = run(fake)
     assert result["drop_reason"] == "llm_generate_truncated"
 
 
 def test_fused_wrong_number_of_pairs_is_a_schema_violation():
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK]}])
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK]}])
     assert run(fake)["drop_reason"] == "llm_generate_schema_violation"
 
 
@@ -169,7 +174,7 @@ def test_fused_wrong_number_of_pairs_is_a_schema_violation():
     (GOOD | {"reader_answer": "not stated"}, "check_answer_incorrect"),
 ])
 def test_check_verdicts(verdict, reason):
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}], check=[{"verdicts": [verdict, GOOD2]}])
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}], check=[{"verdicts": [verdict, GOOD2]}])
     result = run(fake)
     assert result["status"] == "kept" and len(result["pairs"]) == 1
     assert result["pair_drops"] == {reason: 1}
@@ -177,7 +182,7 @@ def test_check_verdicts(verdict, reason):
 
 def test_the_question_alone_must_be_clear_and_the_evidence_must_answer_it():
     """The second and third readings run only on the pairs that passed the one before."""
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}],
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
                     check=[{"verdicts": [GOOD, GOOD2]}], standalone=[{"verdicts": [{"clear": "no"}, {"clear": "yes"}]}],
                     evidence=[{"answer": "not stated"}])
     result = run(fake)
@@ -199,7 +204,6 @@ def test_all_pairs_rejected_drops_the_document():
 
 
 @pytest.mark.parametrize("pair,reason", [
-    (PAIR_OK | {"answer": "611"}, "answer_not_in_document"),
     (PAIR_OK | {"question": "How long is the 503 metre main span of the Harbour Bridge in Port Avalon?"}, "question_leaks_answer"),
     (PAIR_OK | {"question": "According to the passage, how long is the main span of the Harbour Bridge in Port Avalon?"},
      "question_refers_to_passage"),
@@ -209,8 +213,8 @@ def test_all_pairs_rejected_drops_the_document():
      "answer_does_not_fit_question"),
 ])
 def test_deterministic_checks_drop_before_the_llm_check(pair, reason):
-    other, verdict = (PAIR_OK2, GOOD2) if pair["answer"] == "503" else (PAIR_OK, GOOD)
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [pair, other]}], check=[verdict])
+    other, verdict = (PAIR_OK2, GOOD2) if pair["answer"] == PAIR_OK["answer"] else (PAIR_OK, GOOD)
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [pair, other]}], check=[verdict])
     result = run(fake)
     assert result["pair_drops"] == {reason: 1}
     assert [p["answer"] for p in result["pairs"]] == [other["answer"]]
@@ -262,7 +266,7 @@ def test_paper_plan_counts_failures_per_pair():
 
 def test_same_document_and_seed_give_identical_payloads():
     def payloads(seed):
-        fake = Scripted(screen=[screened(["a student", "a commuter", "a historian"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2, PAIR_OK]}], check=[{"verdicts": [GOOD, GOOD2, GOOD]}])
+        fake = Scripted(screen=[screened(["a student", "a commuter", "a historian"])], generate=[{"questions": [PAIR_OK, PAIR_OK2, PAIR_OK]}], check=[{"verdicts": [GOOD, GOOD2, GOOD]}])
         run(fake, seed=seed)
         return fake.payloads
 
@@ -275,17 +279,47 @@ def test_unknown_call_plan_is_refused():
         Settings(call_plan="both")
 
 
-def test_evidence_is_the_sentence_that_states_the_answer():
-    """The model writes no evidence; code quotes the document's sentence holding the answer,
-    and a pair whose answer no sentence states is dropped before any check call."""
+def test_code_gives_each_persona_a_fact_and_the_model_only_writes_the_question():
+    """The answer, its type and the evidence come from the fact code found; the model's copy
+    of the answer only says which fact a question is for, so questions written out of order
+    still meet their facts, and an answer that is none of the facts' falls back to the order."""
     assert checks.sentences("Route 66 runs through U.S. towns. Dr. Reyes drove it.") == [
         "Route 66 runs through U.S. towns.", "Dr. Reyes drove it."]
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2 | {"answer": "Anna Berg"}]}],
-                    check=[GOOD])
+    fake = Scripted(screen=[screened(["a student", "a commuter", "a historian"])],
+                    generate=[{"questions": [PAIR_OK2, {"answer": "1932", "question": "In which year did the Harbour Bridge in Port Avalon open?"},
+                                             PAIR_OK | {"answer": "611 metres"}]}],
+                    check=[{"verdicts": [GOOD, GOOD2, GOOD | {"reader_answer": "1932"}]}], read_off=READ_OFF + ("1932",))
     result = run(fake)
-    assert result["pairs"][0]["evidence"] == "It spans 503 metres and carries eight traffic lanes."
-    assert result["pair_drops"] == {"answer_not_in_document": 1}
-    assert "evidence" not in json.dumps(generate.schema(2))
+    assert [(p["persona"], p["answer"], p["evidence"]) for p in result["pairs"]] == [
+        ("a student", "503 metres", EVIDENCE), ("a commuter", "Maria Lindqvist", EVIDENCE2),
+        ("a historian", "1932", "It opened in 1932 after eight years of construction.")]
+    assert result["pairs"][0]["question"] == PAIR_OK["question"]
+    sent = fake.payloads[1]["messages"][-1]["content"]
+    assert "Answer: 503 metres" in sent and "Fact: The chief engineer of the Harbour Bridge was Maria Lindqvist." in sent
+    assert "evidence" not in json.dumps(generate.schema(2)) and "answer_type" not in json.dumps(generate.schema(2))
+
+
+def test_a_fact_asked_twice_and_a_persona_without_a_fact_are_counted():
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK]}], check=[GOOD])
+    result = run(fake)
+    assert [p["answer"] for p in result["pairs"]] == ["503 metres"]
+    assert result["pairs_generated"] == 2 and result["pair_drops"] == {"no_question_for_fact": 1}
+    bare = Document(id="doc-2", text="Welcome. Click here to sign in. Thanks for reading and see you soon.")
+    fake = Scripted(screen=[screened(["a student"])])
+    result = asyncio.run(rollout(bare, fake, Settings()))
+    assert dict(fake.calls) == {"screen": 1}  # no fact, no generate call
+    assert result["drop_reason"] == "no_pair_kept" and result["pair_drops"] == {"no_fact_for_persona": 1}
+
+
+def test_verdicts_meet_their_questions_by_the_copy_the_reviewer_makes():
+    """A reviewer that answers the second question first still judges each pair by its own
+    answer: the copied question, not the order, says which verdict is whose."""
+    swapped = {"verdicts": [{"question": "2. " + PAIR_OK2["question"]} | GOOD2, {"question": PAIR_OK["question"]} | GOOD]}
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}], check=[swapped])
+    result = run(fake)
+    assert [(p["answer"], p["verdicts"]["reader_answer"]) for p in result["pairs"]] == [("503 metres", "503 metres"), ("Maria Lindqvist", "Maria Lindqvist")]
+    assert check.verdicts({"verdicts": [GOOD2 | {"question": "no such question"}, GOOD | {"question": PAIR_OK2["question"]}]},
+                          [PAIR_OK, PAIR_OK2]) == [GOOD2 | {"question": "no such question"}, GOOD | {"question": PAIR_OK2["question"]}]
 
 
 @pytest.mark.parametrize("reader, answer, answer_type, agree", [
@@ -302,7 +336,7 @@ def test_blind_answers_agree_only_when_they_say_the_same(reader, answer, answer_
 # ---- difficulty (optional stage) ---------------------------------------------------------------
 
 def kept_two(solver: dict | None = None) -> Scripted:
-    return Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"pairs": [PAIR_OK, PAIR_OK2]}],
+    return Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
                     check=[{"verdicts": [GOOD, GOOD2]}], solver=solver)
 
 
@@ -313,7 +347,7 @@ def test_difficulty_rates_each_kept_pair_by_the_reward_and_drops_the_too_easy():
     })
     result = run(fake, solve_samples=4, max_solve_rate=0.5)
     assert [(p["answer"], p["solve_rate"]) for p in result["pairs"]] == [("Maria Lindqvist", 0.0)]
-    assert [(p["answer"], p["solve_rate"], p["reason"]) for p in result["dropped_pairs"]] == [("503", 0.75, "too_easy")]
+    assert [(p["answer"], p["solve_rate"], p["reason"]) for p in result["dropped_pairs"]] == [("503 metres", 0.75, "too_easy")]
     assert result["pair_drops"] == {"too_easy": 1} and fake.calls["solve"] == 8
     assert result["usage"]["solve"]["calls"] == 8
     seeds = [p["seed"] for p in fake.payloads if "schema" not in p]

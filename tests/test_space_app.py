@@ -67,15 +67,16 @@ def served_app(env: dict[str, str]) -> Iterator[str]:
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {str(r["id"]): r for r in sample_corpus_rows()}
 BRIDGE = ROWS["a-017"]["text"]
-TOWER = {"question": "How high above the water does each tower of the Golden Gate Bridge rise, in meters?",
-         "answer": "227", "answer_type": "number"}
-START = {"question": "On what date did construction of the Golden Gate Bridge begin?",
-         "answer": "January 5, 1933", "answer_type": "date"}
-TRAFFIC = {"question": "According to the passage, how many vehicles cross the bridge on a typical day?",
-           "answer": "110,000", "answer_type": "number"}  # points at a text the reader never sees: a deterministic drop
+# What the generate stage writes for the fact code gives each persona: the answer it copies, then the question.
+TOWER = {"answer": "227 meters", "question": "How high above the water does each tower of the Golden Gate Bridge rise, in meters?"}
+START = {"answer": "January 5, 1933", "question": "On what date did construction of the Golden Gate Bridge begin?"}
+TRAFFIC = {"answer": "110,000",  # points at a text the reader never sees: a deterministic drop
+           "question": "According to the passage, how many vehicles cross the bridge on a typical day?"}
 AGREES = {"reader_answer": "227 meters", "context_sufficient": True, "leaks_answer": False}
 DISAGREES = AGREES | {"reader_answer": "May 27, 1937"}
-PERSONAS = ["a civil engineering student", "a tourist", "a historian"]
+# Each persona's words pick its fact (facts.assign): the towers' height, the start of construction, the traffic.
+PERSONAS = ["a civil engineering student measuring how high each tower rises above the water",
+            "a tourist who wants to know when construction began", "a historian counting vehicles that cross each day"]
 READ_OFF = ("227 meters", "January 5, 1933")  # what the evidence reader copies from each pair's sentence
 
 
@@ -96,7 +97,7 @@ def run_scripted(fake, text: str = BRIDGE, plan: str = "fused") -> engine.Run:
 
 def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
     if plan == "fused":
-        fake = Scripted(READ_OFF, screen=[screened()], generate=[{"pairs": [TOWER, START, TRAFFIC]}],
+        fake = Scripted(READ_OFF, screen=[screened()], generate=[{"questions": [TOWER, START, TRAFFIC]}],
                         check=[{"verdicts": [AGREES, DISAGREES]}])
     else:
         fake = Scripted(READ_OFF, filter=[{"topic": "the bridge", "missing_context": "no", "boilerplate": "no"}],
@@ -140,8 +141,8 @@ def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
                      "domain": run.result["domain"], "personas": run.result["personas"]}
     assert "**kept**" in views.filter_md(run, early) and "a tourist" in views.identity_md(run, early)
     kept = views.kept_rows(run)
-    assert [r[:4] for r in kept] == [["Q1", TOWER["question"], "227", "number"]]
-    assert kept[0][4:] == ["a civil engineering student", "yes", "yes", "yes", "227 meters", "yes", "227 meters"]
+    assert [r[:4] for r in kept] == [["Q1", TOWER["question"], "227 meters", "number"]]
+    assert kept[0][4:] == [PERSONAS[0], "yes", "yes", "yes", "227 meters", "yes", "227 meters"]
     assert len(kept[0]) == len(views.KEPT_HEADERS) == len(views.KEPT_WIDTHS)
     dropped = {r[5]: r for r in views.dropped_rows(run)}
     assert set(dropped) == {"question_refers_to_passage", "check_answer_incorrect"}
@@ -169,9 +170,9 @@ def test_records_are_the_builds_default_schema(tmp_path):
 
 
 def test_near_duplicate_questions_are_dropped_as_in_a_build():
-    twin = TOWER | {"question": "How high above the water does each tower of the Golden Gate Bridge rise in meters?"}
-    fake = Scripted(READ_OFF, screen=[screened(personas=PERSONAS[:2])], generate=[{"pairs": [TOWER, twin]}],
-                    check=[{"verdicts": [AGREES, AGREES]}])
+    twin = START | {"question": "How high above the water does each tower of the Golden Gate Bridge rise in meters?"}
+    fake = Scripted(READ_OFF, screen=[screened(personas=PERSONAS[:2])], generate=[{"questions": [TOWER, twin]}],
+                    check=[{"verdicts": [AGREES, AGREES | {"reader_answer": "January 5, 1933"}]}])
     run = run_scripted(fake)
     assert len(run.result["pairs"]) == 2 and len(run.records) == 1
     assert [(r[0], r[5]) for r in views.dropped_rows(run)] == [("D1", "near_duplicate_question")]

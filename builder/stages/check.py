@@ -16,6 +16,7 @@ Agreement is judged by the same verifier the RL reward uses."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -44,8 +45,15 @@ VERDICT = {
 }
 
 
+# Reviewing several questions in one reply, the 1.5B reviewer sometimes answers one question
+# in the slot of another (3 of 26 fused calls on the sample build); copying each question
+# before its verdict kept every one of 26 in place, and says which question a verdict is for.
+VERDICT_FOR = VERDICT | {"properties": {"question": {"type": "string", "maxLength": 300}, **VERDICT["properties"]},
+                         "required": ["question", *VERDICT["required"]]}
+
+
 def schema(n_pairs: int) -> dict:
-    return one_or_many(VERDICT, "verdicts", n_pairs)
+    return VERDICT if n_pairs == 1 else one_or_many(VERDICT_FOR, "verdicts", n_pairs)
 
 
 def messages(document: str, pairs: list[dict]) -> list[dict]:
@@ -55,15 +63,31 @@ def messages(document: str, pairs: list[dict]) -> list[dict]:
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
-def verdicts(reply: dict, n_pairs: int) -> list[dict]:
-    return [reply] if n_pairs == 1 else list(reply["verdicts"])
+def verdicts(reply: dict, pairs: list[dict]) -> list[dict]:
+    """One verdict per pair, matched by the question the reviewer copied (in reply order when
+    the copy matches no question, or one already answered)."""
+    if len(pairs) == 1:
+        return [reply]
+    items = list(reply["verdicts"])
+    wanted = {normalize(p["question"]): i for i, p in enumerate(pairs)}
+    placed: dict[int, dict] = {}
+    loose = []
+    for item in items:
+        at = wanted.get(normalize(re.sub(r"^\s*\d+[.)]\s*", "", item.get("question", ""))))
+        if at is None or at in placed:
+            loose.append(item)
+        else:
+            placed[at] = item
+    for item, at in zip(loose, [i for i in range(len(pairs)) if i not in placed]):
+        placed[at] = item
+    return [placed[i] for i in range(len(pairs))]
 
 
 STANDALONE_SYSTEM = (
-    "You check quiz questions. A question is clear when a well-read person who has never seen its source "
-    "knows exactly which thing, place, person, event or idea it asks about. It is unclear when it points at "
-    "something only its source identifies: 'the campsite', 'the company', 'the machine', 'the review', "
-    "'the district', 'it'. Reply in JSON."
+    "You check quiz questions before they go into a quiz with no source text. A question is clear when it names "
+    "the particular thing, person, place, event or idea it asks about, so that it can be answered from general "
+    "knowledge or a web search. It is unclear when it asks about 'the hotel', 'the recipe', 'the company', "
+    "'the player' or anything else that only its source text would identify. Reply in JSON."
 )
 CLEAR = {
     "type": "object",
@@ -71,11 +95,15 @@ CLEAR = {
     "required": ["clear"],
     "additionalProperties": False,
 }
-# Worked turns (question, verdict): shown, a small reviewer judges by example rather than by rule.
+# Worked turns (question, verdict), none from the sample corpus: shown, a small reviewer judges
+# by example rather than by rule. With half clear and half unclear examples and the web-search
+# test above, the 1.5B reviewer called 21% of the clear questions of the labelled set unclear
+# (79% with the previous wording) and 72% of the unclear ones.
 STANDALONE_EXAMPLES = [
-    ("How tall is the Eiffel Tower in metres?", "yes"), ("How much does the ticket cost?", "no"),
-    ("Who founded the company in 1998?", "no"), ("What is the chemical symbol of gold?", "yes"),
-    ("How many rooms does the hotel have?", "no"), ("In which year did the Apollo 11 mission land on the Moon?", "yes"),
+    ("How many moons does Mars have?", "yes"), ("How much does the ticket cost?", "no"),
+    ("Which company makes the ThinkPad X1 Carbon laptop?", "yes"), ("Who founded the company in 1998?", "no"),
+    ("In which year did the Berlin Wall fall?", "yes"), ("How long should the dough rest before baking?", "no"),
+    ("What is the boiling point of water at sea level in degrees Celsius?", "yes"), ("Which player scored the winning goal?", "no"),
 ]
 
 
@@ -93,8 +121,8 @@ def standalone_messages(pairs: list[dict]) -> list[dict]:
     return turns + [{"role": "user", "content": listed}]
 
 
-def standalone_verdicts(reply: dict, n_pairs: int) -> list[str]:
-    return [reply["clear"]] if n_pairs == 1 else [item["clear"] for item in reply["verdicts"]]
+def standalone_verdicts(reply: dict, pairs: list[dict]) -> list[str]:
+    return [reply["clear"]] if len(pairs) == 1 else [item["clear"] for item in reply["verdicts"]]
 
 
 def decide_standalone(clear: str, pair: dict, record: dict) -> StageResult:
@@ -125,8 +153,8 @@ def evidence_messages(pairs: list[dict]) -> list[dict]:
     return [{"role": "system", "content": EVIDENCE_SYSTEM}, {"role": "user", "content": listed}]
 
 
-def evidence_answers(reply: dict, n_pairs: int) -> list[str]:
-    return [reply["answer"]] if n_pairs == 1 else [item["answer"] for item in reply["answers"]]
+def evidence_answers(reply: dict, pairs: list[dict]) -> list[str]:
+    return [reply["answer"]] if len(pairs) == 1 else [item["answer"] for item in reply["answers"]]
 
 
 NOT_STATED = {"not stated", "not mentioned", "unknown", "n/a", "none"}
@@ -178,7 +206,7 @@ class Reading:
     account: str  # the usage account its calls are counted under
     messages: Callable[[list[dict]], list[dict]]
     schema: Callable[[int], dict]
-    items: Callable[[dict, int], list]
+    items: Callable[[dict, list[dict]], list]  # one reply item per pair, in pair order
     decide: Callable[[Any, dict, dict], StageResult]
 
 

@@ -14,7 +14,7 @@ DOMAINS = [
     "Travel & Lifestyle", "Commerce & Economics", "Medicine & Health", "Education", "Other",
 ]
 ANSWER_TYPES = ["number", "date", "name", "short_phrase", "yes_no", "list", "expression"]
-PROMPT_VERSION = "wsrl-prompts-4"
+PROMPT_VERSION = "wsrl-prompts-5"
 
 
 def stable_seed(*parts: object) -> int:

@@ -1,9 +1,12 @@
-"""Stage 3, verifiable QA generation: one short-answer pair per persona, grounded in the
-document and shaped by two demonstrations from the domain's few-shot library.
+"""Stage 3, verifiable QA generation: one short-answer question per persona, about a fact
+of the document, shaped by two demonstrations from the domain's few-shot library.
 
-The model writes the question, the answer and its type; code then finds the sentence that
-states the answer (`checks.locate_evidence`). Asked to cite sentences by number, small models
-pointed one sentence off; a quote located by code states the answer by construction.
+Code picks each persona's fact: a sentence and the value it states (`builder/facts.py`). The
+model writes the question that asks for that value. Left to choose the answer too, the 1.5B
+default answered with values the document gives for something else, half formulas and
+versions it made up; given the value and its sentence, the answer is in the document and
+the evidence states it by construction, and what is left to the model, phrasing a question
+that names its subject, is what it does well.
 
 Both call plans use the same instructions: the paper plan asks for one persona per call,
 the fused plan for all personas of the document in one call."""
@@ -15,8 +18,9 @@ import random
 from functools import lru_cache
 from importlib import resources
 
-from webscale_rl.builder.checks import locate_evidence
-from webscale_rl.builder.stages.common import ANSWER_TYPES, DOMAINS, StageResult, one_or_many, stable_seed
+from webscale_rl.builder.checks import locate_evidence, normalize
+from webscale_rl.builder.facts import Fact, with_context
+from webscale_rl.builder.stages.common import DOMAINS, StageResult, one_or_many, stable_seed
 
 FEWSHOT_PACKAGE = "webscale_rl.builder"
 SLUGS = {
@@ -27,36 +31,34 @@ SLUGS = {
 }
 
 SYSTEM = (
-    "You write question-answer pairs for training language models with verifiable rewards. "
-    "Each pair tests one fact that the document states. Write the answer first, then the question:\n"
-    "1. answer: a short value copied from the document: a number with its unit, a date, a name, "
-    "a term of a few words, yes/no, a short list or a math expression. Never a sentence or an explanation.\n"
-    f"2. answer_type: what the answer is, one of {', '.join(ANSWER_TYPES)}.\n"
-    "3. question: asks for exactly that answer (a count for 'how many', a person for 'who', a date for "
-    "'when') and names its subject, so that someone who has never seen the document knows which thing, "
-    "place, person or idea it is about. Never write 'the passage', 'the text', 'the article', "
-    "'the document' or 'according to'. The question must not contain its answer. "
-    "Ask it the way the given persona would.\n"
+    "You write quiz questions for training language models with verifiable rewards. You are given the "
+    "subject of a document, a persona, a fact from the document and an answer copied from that fact. "
+    "Write the one question whose answer is exactly that answer:\n"
+    "- the fact answers the question with that answer, and the question asks for that kind of value "
+    "(a year: 'In which year', a full date: 'On which date', a decade: 'In which decade', a count: 'How many', "
+    "a person: 'Who', a price: 'How much');\n"
+    "- the question names the subject and whatever else a reader needs, so that someone who has never seen "
+    "the document knows which thing, place, person or event it is about; never write 'the passage', "
+    "'the text', 'the article', 'the document' or 'according to';\n"
+    "- the question does not contain its answer;\n"
+    "- ask it the way the persona would.\n"
     "Reply in JSON."
 )
 
-# Answer first: a small model that has copied a short value then asks for it; one that writes
-# the question first tends to answer it with an explanation.
-PAIR = {
+# The model copies the answer it writes for before the question: asked for several facts at
+# once it may take them in another order, and the copied answer says which fact each
+# question belongs to.
+QUESTION = {
     "type": "object",
-    "properties": {
-        "answer": {"type": "string", "minLength": 1, "maxLength": 80},
-        "answer_type": {"type": "string", "enum": ANSWER_TYPES},
-        "question": {"type": "string", "minLength": 10, "maxLength": 300},
-    },
-    "required": ["answer", "answer_type", "question"],
+    "properties": {"answer": {"type": "string", "maxLength": 80}, "question": {"type": "string", "minLength": 10, "maxLength": 300}},
+    "required": ["answer", "question"],
     "additionalProperties": False,
 }
 
 
-def schema(n_personas: int) -> dict:
-    """One pair, or exactly one pair per persona in persona order."""
-    return one_or_many(PAIR, "pairs", n_personas)
+def schema(n_facts: int) -> dict:
+    """One question, or exactly one per fact in order."""
+    return one_or_many(QUESTION, "questions", n_facts)
 
 
 @lru_cache(maxsize=None)
@@ -67,43 +69,73 @@ def library(domain: str) -> tuple[dict, ...]:
     return tuple(json.loads(line) for line in text.splitlines() if line.strip())
 
 
+def demo_fact(demo: dict) -> Fact | None:
+    """A demonstration as a fact: its answer, and the sentence of its material that states
+    it (None when no sentence does: such a demonstration shows nothing this stage does)."""
+    sentence = locate_evidence(demo["question"], demo["answer"], demo["answer_type"], demo["material"])
+    if not sentence:
+        return None
+    context = dict(with_context(demo["material"])).get(sentence, "")
+    return Fact(sentence, demo["answer"], demo["answer_type"], context)
+
+
 def pick_demos(domain: str, doc_id: str, seed: int, salt: object = "", k: int = 2) -> list[dict]:
-    """k demonstrations, the same ones for the same (document, seed, salt) on every run."""
-    demos = list(library(domain if domain in DOMAINS else "Other"))
+    """k demonstrations that have a located fact, the same ones for the same (document,
+    seed, salt) on every run."""
+    demos = [d for d in library(domain if domain in DOMAINS else "Other") if d["answer_type"] != "yes_no" and demo_fact(d)]
     return random.Random(stable_seed(doc_id, seed, "fewshot", salt)).sample(demos, min(k, len(demos)))
 
 
-def _task(document: str, subject: str, personas: list[str]) -> str:
-    if len(personas) == 1:
-        ask = f"Persona: {personas[0]}\nWrite one pair for this persona."
-    else:
-        listed = "\n".join(f"{i + 1}. {p}" for i, p in enumerate(personas))
-        ask = f"Personas:\n{listed}\nWrite one pair per persona, in this order, each about a different fact of the document."
-    return f"Subject: {subject}\nDocument:\n{document}\n\n{ask}"
+def _item(persona: str, fact: Fact, indent: str = "") -> str:
+    lines = [f"Persona: {persona}", f"Fact: {fact.sentence}"]
+    if fact.context:
+        lines.append(f"(The sentence before it: {fact.context})")
+    lines.append(f"Answer: {fact.answer}")
+    return f"\n{indent}".join(lines)
 
 
-def _reply(pairs: list[dict]) -> str:
-    items = [{key: pair[key] for key in PAIR["required"]} for pair in pairs]
-    return json.dumps(items[0] if len(items) == 1 else {"pairs": items}, ensure_ascii=False)
+def _task(subject: str, items: list[tuple[str, Fact]]) -> str:
+    if len(items) == 1:
+        return f"Subject: {subject}\n" + _item(*items[0])
+    listed = "\n".join(f"{i + 1}. " + _item(persona, fact, "   ") for i, (persona, fact) in enumerate(items))
+    return f"Subject: {subject}\n{listed}\nWrite one question for each numbered item, in order."
 
 
-def messages(document: str, subject: str, personas: list[str], demos: list[dict]) -> list[dict]:
+def messages(subject: str, items: list[tuple[str, Fact]], demos: list[dict]) -> list[dict]:
     """Rules, then each demonstration as a worked turn (small models follow demonstrated turns
-    more closely than described ones), then the real document."""
+    more closely than described ones), then the document's facts, one per persona."""
     turns = [{"role": "system", "content": SYSTEM}]
     for demo in demos:
-        turns += [{"role": "user", "content": _task(demo["material"], demo["subject"], [demo["persona"]])},
-                  {"role": "assistant", "content": _reply([demo])}]
-    return turns + [{"role": "user", "content": _task(document, subject, personas)}]
+        turns += [{"role": "user", "content": _task(demo["subject"], [(demo["persona"], demo_fact(demo))])},
+                  {"role": "assistant", "content": json.dumps({"answer": demo["answer"], "question": demo["question"]}, ensure_ascii=False)}]
+    return turns + [{"role": "user", "content": _task(subject, items)}]
 
 
-def decide(reply: dict, personas: list[str], document: str) -> StageResult:
-    """Attach each pair to its persona, tidy spaces, and quote the sentence that states the
-    answer ("" when no sentence does: the deterministic checks drop that pair)."""
-    pairs = [reply] if len(personas) == 1 else reply["pairs"]
-    out = []
-    for persona, pair in zip(personas, pairs):
-        tidy = {key: " ".join(str(pair[key]).split()) for key in ("question", "answer", "answer_type")}
-        evidence = locate_evidence(tidy["question"], tidy["answer"], tidy["answer_type"], document)
-        out.append(tidy | {"evidence": evidence, "persona": persona})
-    return StageResult(True, data={"pairs": out})
+def _tidy(question: str) -> str:
+    """Spaces collapsed, and nothing after the question mark: small models append the answer
+    ("... designed for? (Answer: 4)")."""
+    question = " ".join(str(question).split())
+    return question[:question.rindex("?") + 1] if "?" in question else question
+
+
+def decide(reply: dict, items: list[tuple[str, Fact]]) -> StageResult:
+    """Each question with the fact it was written for, found by the answer the model copied
+    (a question whose copied answer is none of the facts' goes to the first fact still
+    without one): the answer and its type come from the fact, the evidence is its sentence."""
+    written = [reply] if len(items) == 1 else list(reply["questions"])
+    by_answer = {normalize(fact.answer): i for i, (_, fact) in enumerate(items)}
+    questions: dict[int, str] = {}
+    unmatched = []
+    for item in written[:len(items)]:
+        at = by_answer.get(normalize(item["answer"]))
+        if at is None:
+            unmatched.append(item)
+        else:
+            questions.setdefault(at, _tidy(item["question"]))  # a second question for one fact: the first stands
+    for item, at in zip(unmatched, [i for i in range(len(items)) if i not in questions]):
+        questions[at] = _tidy(item["question"])
+    pairs = [{"question": questions[i], "answer": fact.answer, "answer_type": fact.answer_type, "evidence": fact.sentence, "persona": persona}
+             for i, (persona, fact) in enumerate(items) if i in questions]
+    unasked = [({"persona": persona, "answer": fact.answer, "evidence": fact.sentence}, "no_question_for_fact")
+               for i, (persona, fact) in enumerate(items) if i not in questions]
+    return StageResult(True, data={"pairs": pairs, "unasked": unasked})

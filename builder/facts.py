@@ -1,0 +1,192 @@
+"""Facts a question can be written for, found by code: a sentence of the document and a
+short value in it (a date, a number, a name, a term the sentence defines).
+
+The generate stage used to let the model pick both the answer and the question. On the
+sample corpus most of those pairs failed a careful reader: the 1.5B model answered with a
+value the document gives for something else, half a formula, or a made-up version number.
+Here code picks the value and the sentence that states it, so the answer is in the
+document and the evidence states it by construction; the model only writes the question
+that asks for that value, which it does far more reliably. Each persona gets the fact
+whose sentence speaks most to it, so the personas still decide what is asked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from webscale_rl.builder.checks import _stems, normalize, sentences
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b|\b{_MONTH}\s+\d{{1,2}}\b"
+    r"|(?<![\w-])(?:1[0-9]|20)\d{2}s?\b")
+# A number, with its currency sign, percent sign or unit when the sentence gives one.
+_UNITS = (
+    "percent|per cent|%|km|kilometres?|kilometers?|metres?|meters?|centimetres?|centimeters?|millimetres?|miles?|feet|foot|"
+    "inch(?:es)?|cm|mm|kg|kilograms?|grams?|g|mg|tonnes?|tons?|litres?|liters?|ml|euros?|dollars?|pounds?|yen|"
+    "years?|months?|weeks?|days?|hours?|minutes?|seconds?|degrees?|°C|°F|GHz|MHz|GB|MB|TB|watts?|W|kW|kWh|volts?|V|"
+    "(?:nano|micro|milli|kilo|mega|giga)(?:grams?|metres?|meters?|litres?|liters?|watts?|hertz)(?: per [a-z]+)?|MW|GW|"
+    "calories|kcal|people|students|children|members|pages|steps|players|seats|rooms|times|episodes|votes|species|"
+    "countries|languages")
+_AMOUNT = re.compile(
+    rf"(?<![\w.,^-])(?:[$€£]\s?)?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b|%)?(?!\w)"
+    rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b|%)?(?!\w)")
+# One to four capitalised words ("Maria Montessori", "Casa dei Bambini", "Golden Gate Bridge").
+_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?)?[A-Z][\w'’-]+){0,4}")
+# A term the sentence defines: "... is called radiative cooling", "known as the rule of 72".
+_TERM = re.compile(r"\b(?:called|known as|named|termed)\s+(?:the\s+)?([A-Za-z][\w-]*(?:\s+(?:of\s+)?[\w-]+){0,3}?)(?=[,.;:)]|\s+(?:and|or|which|that|because|by|in|for|after|since|from|to|when)\b|$)")
+_NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "For", "If", "When", "While", "After",
+              "Before", "A", "An", "Each", "Every", "Some", "Most", "Many", "Our", "Your", "We", "You", "They",
+              "He", "She", "His", "Her", "Its", "There", "Here", "But", "And", "Or", "So", "As", "Monday", "Tuesday",
+              "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "I", "Step", "Note", "Tip", "Yes", "No"}
+_NOT_NAMES |= {"Celsius", "Fahrenheit", "Kelvin", "January", "February", "March", "April", "May", "June", "July",
+               "August", "September", "October", "November", "December"}
+_ADJECTIVE = re.compile(r"(?:[ie]an|can|ish|ese|ic|ch|i)$")  # Italian, American, Swedish, Chinese, Nordic, Dutch, Israeli
+_RANGE_AFTER = re.compile(rf"\s*(?:to|-|–|and|until)\s*(?:\d|{_MONTH})")
+_RANGE_BEFORE = re.compile(r"\d\s*(?:to|-|–|and|until)\s*$")
+_CODE = re.compile(r"[{};]|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s")
+_JOINER = re.compile(r",?\s+and\s+(?:the\s+)?|,\s+(?:the\s+)?")
+_MIN_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A value the document states, the sentence that states it, and what kind of value it is."""
+
+    sentence: str
+    answer: str
+    answer_type: str  # one of the method's answer types: date, number, name, short_phrase
+    context: str = ""  # the sentence before it, when this one refers back to it
+
+
+def _numbers_in(sentence: str) -> int:
+    return len(re.findall(r"(?<![\w.])\d+(?:[.,]\d+)*", sentence))
+
+
+def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
+    """(answer, answer_type) candidates of one sentence, the most checkable kinds first."""
+    found: list[tuple[str, str]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match) -> bool:
+        return all(m.end() <= a or m.start() >= b for a, b in taken)
+
+    for m in _DATE.finditer(sentence):
+        taken.append(m.span())
+        if re.search(r"[=$€£]\s*$", sentence[:m.start()]) or re.match(r"\s*[×*^/+=-]\s*\d", sentence[m.end():]):
+            continue  # "P = 2000", "2000 × 1.05^3": a value in a formula, not a year
+        if _RANGE_AFTER.match(sentence, m.end()) or re.search(r"\b(?:between|from)\s+$", sentence[:m.start()]) \
+                or _RANGE_BEFORE.search(sentence[:m.start()]):
+            continue  # "between March 1 and April 15": one end of a span
+        found.append((m.group(0), "date"))
+    # A sentence with many figures ("a 750 g box costs 2.40, 3.20 per kilogram") invites a
+    # question for the wrong one; its numbers are left alone.
+    if _numbers_in(sentence) <= 2:
+        for m in _AMOUNT.finditer(sentence):
+            value = m.group(0).strip()
+            bare = re.fullmatch(r"\d+", value)
+            in_range = _RANGE_AFTER.match(sentence, m.end()) or _RANGE_BEFORE.search(sentence[:m.start()]) \
+                or re.match(r"\s*[ap]\.?m\b", sentence[m.end():])  # "7 a.m.": a time of day, not an amount
+            # "25-hydroxyvitamin", "10^22", "0.999...": part of a word, a power or a repeating decimal
+            in_word = re.match(r"-[A-Za-z]|\^|\.\.\.|…", sentence[m.end():])
+            in_subject = bare and value in re.findall(r"\d+", subject)  # "Tram 28": part of the name
+            if free(m) and not in_range and not in_word and not in_subject and not (bare and int(value) < 2):  # "1." of a list, "one" of a kind
+                found.append((value, "number"))
+                taken.append(m.span())
+    subject_words = {w.lower() for w in re.findall(r"[\w'’-]+", subject)}
+    names: list[tuple[int, int, str]] = []
+    for m in _NAME.finditer(sentence):
+        if sentence[max(0, m.start() - 1):m.start()] == ".":
+            continue  # sort.Strings, an identifier in code
+        words = re.sub(r"['’]s$", "", m.group(0)).split()
+        while words and (words[0] in _NOT_NAMES or words[0].islower() or re.search(r"-[a-z]", words[0])):
+            words = words[1:]
+        if len(words) == 1 and _ADJECTIVE.search(words[0]) and re.match(r"\s+[a-z]", sentence[m.end():]):
+            continue  # "the Swedish chemist": a nationality, not a name
+        name = " ".join(words)
+        at = sentence.find(name, m.start())
+        if not name or not sentence[:at].strip(" \"'“‘([") or not free(m) or name in _NOT_NAMES:
+            continue  # a sentence's first word is capitalised by grammar, not because it is a name
+        names.append((at, at + len(name), name))
+    # "Graça, Alfama, Baixa, Chiado and Estrela", "North Africa and the Middle East": one of
+    # them alone does not answer a question about all of them, so the list is the answer.
+    groups: list[list[tuple[int, int, str]]] = []
+    for name in names:
+        if groups and _JOINER.fullmatch(sentence[groups[-1][-1][1]:name[0]]):
+            groups[-1].append(name)
+        else:
+            groups.append([name])
+    for group in groups:
+        answer = sentence[group[0][0]:group[-1][1]]
+        if {w.lower() for w in re.findall(r"[\w'’-]+", answer)} <= subject_words:
+            continue  # the subject itself: the question must name it, so it cannot be the answer
+        if len(group) <= 5:
+            found.append((answer, "list" if len(group) > 1 else "name"))
+    for m in _TERM.finditer(sentence):
+        term = m.group(1)
+        if 1 <= len(term.split()) <= 4 and not {w.lower() for w in term.split()} <= subject_words:
+            found.append((term, "short_phrase"))
+    return found
+
+
+def candidates(document: str, subject: str) -> list[Fact]:
+    """Every fact of the document, in document order: statements only (no title, heading,
+    question or fragment), each value once (a value stated twice is ambiguous as an answer
+    only if the sentences differ; the first statement is kept)."""
+    title = document.strip().split("\n", 1)[0]
+    seen: set[str] = set()
+    out = []
+    for sentence, before in with_context(document):
+        if sentence == title or sentence.endswith("?") or not sentence.endswith((".", "!", ")", '"')):
+            continue
+        if len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence):
+            continue  # a fragment, or a line of code
+        for answer, answer_type in _spans(sentence, subject):
+            key = normalize(answer)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Fact(sentence, answer, answer_type, before))
+    return out
+
+
+_REFERS_BACK = re.compile(r"^[\"'“(]?(?:It|Its|He|She|His|Her|They|Their|Them|This|That|These|Those|There|Such|The same)\b")
+
+
+def with_context(document: str) -> list[tuple[str, str]]:
+    """Each sentence with the one before it on the same line when it needs it ("It served 50
+    children": what is "it"?); "" otherwise, since a model shown more than the fact tends to
+    copy the extra sentence into the question."""
+    out = []
+    for line in document.splitlines():
+        previous = ""
+        for sentence in sentences(line):
+            out.append((sentence, previous if _REFERS_BACK.match(sentence) else ""))
+            previous = sentence
+    return out
+
+
+def assign(facts: list[Fact], personas: list[str], subject: str) -> list[Fact | None]:
+    """One fact per persona, each from a different sentence and, where the document allows,
+    of a different kind: the fact whose sentence shares most words with the persona and the
+    subject, earlier sentences first on a tie (documents put their main facts first)."""
+    about = _stems(subject)
+    chosen: list[Fact | None] = []
+    used_sentences: set[str] = set()
+    used_types: set[str] = set()
+    for persona in personas:
+        wants = _stems(persona) - about  # "a tram enthusiast" says nothing more than the subject "Tram 28"
+        best, best_score = None, None
+        for order, fact in enumerate(facts):
+            if fact.sentence in used_sentences:
+                continue
+            words = _stems(fact.sentence)
+            score = (2 * len(words & wants) + len(words & about) - (1 if fact.answer_type in used_types else 0), -order)
+            if best_score is None or score > best_score:
+                best, best_score = fact, score
+        chosen.append(best)
+        if best is not None:
+            used_sentences.add(best.sentence)
+            used_types.add(best.answer_type)
+    return chosen

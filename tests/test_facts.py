@@ -1,0 +1,58 @@
+"""What code offers the generate stage to ask about: statements with a short value in them."""
+
+from __future__ import annotations
+
+from webscale_rl.builder.facts import Fact, assign, candidates
+
+DOC = """Riding Tram 28 in Lisbon
+Is Tram 28 worth the queue in 1998?
+Tram 28 runs on a route of roughly 7 kilometres between Martim Moniz and Campo de Ourique.
+Along the way the line passes through Graça, Alfama, Baixa, Chiado and Estrela districts.
+The yellow Remodelado cars were built to a design from the 1930s by a Swedish engineer.
+The first departures leave shortly after 7 a.m. and cost 3.20 euros on board.
+Cook the onions for 8 to 10 minutes before the tomatoes go in.
+counts = make([]string, 0, len(words)); sort.Strings(counts) runs in 2024 builds.
+Here P = 2000 and the balance is 2000 × 1.05^3 after three long years.
+This slow climb through the hills is called the Lisbon crawl by the locals."""
+
+
+def facts_of(doc: str = DOC, subject: str = "Tram 28 in Lisbon") -> dict[str, str]:
+    return {f.answer: f.answer_type for f in candidates(doc, subject)}
+
+
+def test_values_with_their_kind_from_statements_only() -> None:
+    found = facts_of()
+    assert found["7 kilometres"] == "number" and found["3.20 euros"] == "number"
+    assert found["1930s"] == "date"
+    assert found["Remodelado"] == "name"
+    assert found["Martim Moniz and Campo de Ourique"] == "list"       # both ends of the route, not one
+    assert found["Graça, Alfama, Baixa, Chiado and Estrela"] == "list"
+    assert found["Lisbon crawl"] == "short_phrase"                    # a term the sentence defines
+    assert "1998" not in found                                        # the title question states nothing
+
+
+def test_values_that_would_make_bad_answers_are_left_out() -> None:
+    found = facts_of()
+    assert "28" not in found              # part of the subject's name
+    assert "Swedish" not in found         # a nationality before a noun
+    assert "7" not in found               # a time of day
+    assert "8" not in found and "10 minutes" not in found   # either end of a range
+    assert "2024" not in found and "Strings" not in found   # a line of code
+    assert "2000" not in found            # a value in a formula, not a year
+    assert "Tram" not in found and "Lisbon" not in found    # the subject itself
+
+
+def test_each_persona_gets_a_fact_from_its_own_sentence() -> None:
+    facts = candidates(DOC, "Tram 28 in Lisbon")
+    chosen = assign(facts, ["a tourist counting euros for tickets", "a historian of tram design", "a commuter"], "Tram 28 in Lisbon")
+    assert chosen[0].answer == "3.20 euros"       # the sentence about what the persona cares for
+    assert chosen[1].answer in ("1930s", "Remodelado")
+    assert len({f.sentence for f in chosen}) == 3
+    assert assign([], ["a tourist"], "Tram 28") == [None]
+
+
+def test_context_is_the_sentence_before_in_the_same_paragraph() -> None:
+    doc = "Montessori Schools\nIn January 1907 she opened the first Casa dei Bambini in Rome. It served around 50 children from the San Lorenzo district."
+    fact = next(f for f in candidates(doc, "Montessori schools") if f.answer == "50 children")
+    assert fact == Fact("It served around 50 children from the San Lorenzo district.", "50 children", "number",
+                        "In January 1907 she opened the first Casa dei Bambini in Rome.")
