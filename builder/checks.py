@@ -29,7 +29,9 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])}
 _PASSAGE = re.compile(
     r"\b(?:the|this|that|above|given|provided|following)\s+(?:passage|text|article|material|excerpt|snippet|paragraph|document|context|reading)\b"
-    r"|\baccording\s+to\s+(?:the\s+)?(?:passage|text|article|material|excerpt|author|document|source|context)\b"
+    # the fact a question was written from ("based on the given fact", "according to the fact")
+    r"|\b(?:given|provided|above|this)\s+(?:fact|facts|sentence|statement)\b|\b(?:information|details?) (?:provided|given)\b"
+    r"|\baccording\s+to\s+(?:the\s+)?(?:passage|text|article|material|excerpt|author|document|source|context|fact|sentence)\b"
     r"|\b(?:mentioned|described|stated|discussed|shown)\s+(?:above|below|earlier|here)\b"
     # material the reader of a standalone question never sees
     r"|\bthe\s+(?:following|above|below)\b"
@@ -259,8 +261,8 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
     months = {w for w in _words(answer) if w in _MONTHS}
     if re.search(r"\b(?:what|which) year\b", q):
         return not months and bool(re.fullmatch(r"\d{3,4}", normalize(answer).strip(" .")))
-    if re.search(r"\b(?:what|which) (?:date|day)\b|\bon what date\b", q):
-        return bool(months) and bool(_numbers(answer)) or bool(re.search(r"\d{1,2}[/.-]\d{1,2}", answer))
+    if re.search(r"\b(?:what|which) (?:date|day)\b|\bon what date\b", q):  # a day of the month, not "December 1971"
+        return bool(months) and any(n <= 31 for n in _numbers(answer)) or bool(re.search(r"\d{1,2}[/.-]\d{1,2}", answer))
     if re.search(r"\b(?:what|which) decade\b", q):
         return bool(re.search(r"\d0s\b", answer))
     return True

@@ -54,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
         "filter": {"temperature": 0.0, "max_tokens": 200},
         "identify": {"temperature": 0.0, "max_tokens": 200},
         "generate": {"temperature": 0.7, "max_tokens": 350},
-        "check": {"temperature": 0.0, "max_tokens": 200},
+        "check": {"temperature": 0.0, "max_tokens": 400},  # three verdicts, each with its question copied
         "solve": {"temperature": 1.0, "max_tokens": 96},
         # screen: the filter's (see SCREEN)
     },

@@ -27,7 +27,7 @@ PAPER = "https://arxiv.org/abs/2510.06499"
 # Sample documents offered as examples: ones the default model keeps pairs for, a few domains,
 # and planted junk that shows a drop.
 TICK = 1.0  # seconds between updates of the running clock when no stage has news
-EXAMPLE_IDS = ("a-017", "a-010", "b-015", "b-012", "junk-005", "junk-015", "junk-009")
+EXAMPLE_IDS = ("b-023", "a-010", "b-027", "a-017", "junk-005", "junk-015", "junk-009")
 INTRO = f"""# Webscale-RL: a document in, verifiable QA pairs out
 
 Paste a web document and watch the [Webscale-RL]({PAPER}) pipeline decide, stage by stage, what it

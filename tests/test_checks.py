@@ -77,6 +77,8 @@ def test_a_question_must_not_contain_its_answer(question: str, answer: str, answ
     ("Which of the following code triggers this question?", True),
     ("What does this code print for an empty list?", True),
     ("Which Python code prints the list in reverse order?", False),
+    ("What is the sum of the first 100 natural numbers, based on the information provided in the given fact?", True),
+    ("Which country, according to the fact, has the lowest Gini coefficient?", True),
 ])
 def test_questions_must_stand_on_their_own(question: str, refers: bool) -> None:
     assert refers_to_passage(question) is refers
@@ -172,6 +174,8 @@ def test_a_question_must_name_what_it_asks_about(question: str, subject: str, sp
     ("On which date did the Golden Gate Bridge open to pedestrians?", "1937", "date", False),
     ("On which date did the Golden Gate Bridge open to pedestrians?", "May 27, 1937", "date", True),
     ("In which decade did Robin Dunbar propose his number?", "1990s", "date", True),
+    ("What date was the Smithsonian Agreement signed?", "December 1971", "date", False),
+    ("What date was the Smithsonian Agreement signed?", "December 18, 1971", "date", True),
     ("How many bays does the Harbor NAS-4 have?", "4", "number", True),
     ("How many bays does the Harbor NAS-4 have?", "several", "short_phrase", False),
     ("Who designed the Golden Gate Bridge?", "Joseph Strauss", "name", True),

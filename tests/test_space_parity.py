@@ -27,7 +27,7 @@ TIMEOUT = 900  # seconds per call: the 2 shared cores can be slow, and a retried
 
 
 def test_the_app_makes_the_pairs_the_build_makes(tmp_path):
-    doc = ROWS["a-017"]  # the Golden Gate Bridge article: the default model keeps a pair from it
+    doc = ROWS["b-023"]  # Maria Montessori: the default model kept pairs from it in every sample build
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(json.dumps(doc) + "\n")
     config = tmp_path / "config.yaml"
