@@ -151,7 +151,7 @@ whether instead itself themselves yourself ever still both either neither else
 """.split())
 
 
-def _stems(text: str) -> set[str]:
+def stems(text: str) -> set[str]:
     """Content words without a plural s, cut to 5 letters: 'calibrating' and 'calibrate' meet,
     'bank' and 'banks' too, 'a' and 'the' do not."""
     return {(w[:-1] if w.endswith("s") and len(w) > 3 else w)[:5] for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 2}
@@ -161,7 +161,7 @@ def locate_evidence(question: str, answer: str, answer_type: str, document: str)
     """The sentence of the document that states the answer: among the sentences the answer can
     be read off, the one sharing most words with the question ("" when none holds the answer).
     Code finds it, not the model: small models cite a sentence next to the right one."""
-    asked = _stems(question) - _stems(answer)
+    asked = stems(question) - stems(answer)
     # a question states nothing ("Is 0.999... equal to 1?" as a title): never evidence
     candidates = [s for s in sentences(document) if not s.endswith("?") and answer_in_text(answer, s, answer_type)]
     if answer_type == "expression":  # the sentence that writes the expression out, if one does
@@ -169,7 +169,7 @@ def locate_evidence(question: str, answer: str, answer_type: str, document: str)
         candidates = [s for s in candidates if compact in re.sub(r"\s+", "", normalize(s))] or candidates
     best, best_score = "", -1
     for sentence in candidates:
-        score = len(asked & _stems(sentence))
+        score = len(asked & stems(sentence))
         if score > best_score:
             best, best_score = sentence, score
     if answer_type not in EXTRACTIVE and best_score < 1:
@@ -181,8 +181,8 @@ def question_grounded(question: str, document: str, min_share: float = 1 / 3) ->
     """What the question talks about is in the document: a question copied from a demonstration
     or made up ("the CPython recursion limit" asked of a text about C) shares almost none of its
     words with it (0 to 0.3 on the sample corpus), a paraphrase ("frozen" for "freezes") most."""
-    asked = _stems(question)
-    return not asked or len(asked & _stems(document)) / len(asked) >= min_share
+    asked = stems(question)
+    return not asked or len(asked & stems(document)) / len(asked) >= min_share
 
 
 # Words of a title or topic that name no particular subject.
@@ -226,8 +226,8 @@ def question_specific(question: str, subject: str) -> bool:
     if _INSTANCE.search(question):
         return False
     names = _proper_names(subject, skip_first=False)
-    described = _stems(subject) - _stems(" ".join(_GENERIC)) - _stems(" ".join(names))
-    shared = _stems(question) & described
+    described = stems(subject) - stems(" ".join(_GENERIC)) - stems(" ".join(names))
+    shared = stems(question) & described
     if names:  # without the name, only all the subject's other words identify it ("tulip mania")
         return bool(described) and shared == described
     return bool(shared) or bool(_NUMBER.search(question))
@@ -282,15 +282,18 @@ def leaks_answer(question: str, answer: str, answer_type: str) -> bool:
             return True
     elif _exact_phrase_in(answer, question):
         return True
-    # most of a several-word answer in the question gives it away as well: "the arrangement
-    # negotiated at Bretton Woods" -> "Bretton Woods system"
-    def words(text: str) -> set[str]:  # whole words, plural s aside: "creating" is no copy of "creative"
-        return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 2}
-
     if answer_type not in ("name", "short_phrase", "list"):
         return False  # a formula names the variables the question gives
-    named = words(answer)
-    return len(named) >= 2 and len(named & words(question)) >= 2 / 3 * len(named)
+    # most of a several-word answer in the question gives it away as well: "the arrangement
+    # negotiated at Bretton Woods" -> "Bretton Woods system"
+    named = _whole_words(answer)
+    return len(named) >= 2 and len(named & _whole_words(question)) >= 2 / 3 * len(named)
+
+
+def _whole_words(text: str) -> set[str]:
+    """Content words, plural s aside but otherwise whole: unlike `stems`, "creating" is no
+    copy of "creative"."""
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 2}
 
 
 def _exact_phrase_in(phrase: str, text: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from webscale_rl.builder.checks import _stems, normalize, sentences
+from webscale_rl.builder.checks import normalize, sentences, stems
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DATE = re.compile(
@@ -60,6 +60,10 @@ class Fact:
     context: str = ""  # the sentence before it, when this one refers back to it
 
 
+def _lower_words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[\w'’-]+", text)}
+
+
 def _numbers_in(sentence: str) -> int:
     return len(re.findall(r"(?<![\w.])\d+(?:[.,]\d+)*", sentence))
 
@@ -94,7 +98,7 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
             if free(m) and not in_range and not in_word and not in_subject and not (bare and int(value) < 2):  # "1." of a list, "one" of a kind
                 found.append((value, "number"))
                 taken.append(m.span())
-    subject_words = {w.lower() for w in re.findall(r"[\w'’-]+", subject)}
+    subject_words = _lower_words(subject)
     names: list[tuple[int, int, str]] = []
     for m in _NAME.finditer(sentence):
         if sentence[max(0, m.start() - 1):m.start()] == ".":
@@ -119,13 +123,13 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
             groups.append([name])
     for group in groups:
         answer = sentence[group[0][0]:group[-1][1]]
-        if {w.lower() for w in re.findall(r"[\w'’-]+", answer)} <= subject_words:
+        if _lower_words(answer) <= subject_words:
             continue  # the subject itself: the question must name it, so it cannot be the answer
         if len(group) <= 5:
             found.append((answer, "list" if len(group) > 1 else "name"))
     for m in _TERM.finditer(sentence):
         term = m.group(1)
-        if 1 <= len(term.split()) <= 4 and not {w.lower() for w in term.split()} <= subject_words:
+        if 1 <= len(term.split()) <= 4 and not _lower_words(term) <= subject_words:
             found.append((term, "short_phrase"))
     return found
 
@@ -171,17 +175,17 @@ def assign(facts: list[Fact], personas: list[str], subject: str) -> list[Fact | 
     """One fact per persona, each from a different sentence and, where the document allows,
     of a different kind: the fact whose sentence shares most words with the persona and the
     subject, earlier sentences first on a tie (documents put their main facts first)."""
-    about = _stems(subject)
+    about = stems(subject)
     chosen: list[Fact | None] = []
     used_sentences: set[str] = set()
     used_types: set[str] = set()
     for persona in personas:
-        wants = _stems(persona) - about  # "a tram enthusiast" says nothing more than the subject "Tram 28"
+        wants = stems(persona) - about  # "a tram enthusiast" says nothing more than the subject "Tram 28"
         best, best_score = None, None
         for order, fact in enumerate(facts):
             if fact.sentence in used_sentences:
                 continue
-            words = _stems(fact.sentence)
+            words = stems(fact.sentence)
             score = (2 * len(words & wants) + len(words & about) - (1 if fact.answer_type in used_types else 0), -order)
             if best_score is None or score > best_score:
                 best, best_score = fact, score

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from webscale_rl.builder.checks import normalize
-from webscale_rl.builder.stages.common import StageResult, one_or_many
+from webscale_rl.builder.stages.common import StageResult, one_or_many, place_by_copy
 from webscale_rl.eval.verify import verify
 
 SYSTEM = (
@@ -68,18 +68,10 @@ def verdicts(reply: dict, pairs: list[dict]) -> list[dict]:
     the copy matches no question, or one already answered)."""
     if len(pairs) == 1:
         return [reply]
-    items = list(reply["verdicts"])
-    wanted = {normalize(p["question"]): i for i, p in enumerate(pairs)}
-    placed: dict[int, dict] = {}
-    loose = []
-    for item in items:
-        at = wanted.get(normalize(re.sub(r"^\s*\d+[.)]\s*", "", item.get("question", ""))))
-        if at is None or at in placed:
-            loose.append(item)
-        else:
-            placed[at] = item
-    for item, at in zip(loose, [i for i in range(len(pairs)) if i not in placed]):
-        placed[at] = item
+    def copied(item: dict) -> str:  # "2. How tall ...?": the reviewer may copy the number too
+        return re.sub(r"^\s*\d+[.)]\s*", "", item.get("question", ""))
+
+    placed = place_by_copy(list(reply["verdicts"]), copied, [p["question"] for p in pairs], duplicates_fill_gaps=True)
     return [placed[i] for i in range(len(pairs))]
 
 

@@ -8,6 +8,9 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Callable
+
+from webscale_rl.builder.checks import normalize
 
 DOMAINS = [
     "Math", "Technology & Engineering", "Coding", "Social Science", "Natural Science",
@@ -43,6 +46,26 @@ def one_or_many(item: dict, key: str, n: int) -> dict:
         "required": [key],
         "additionalProperties": False,
     }
+
+
+def place_by_copy(items: list[dict], copy_of: Callable[[dict], str], keys: list[str], duplicates_fill_gaps: bool) -> dict[int, dict]:
+    """Reply items of a multi-item call placed at the input they were written for, known by
+    the input's key the model copied into each item (`copy_of` reads it; small models answering several inputs at
+    once sometimes take them in another order). An item whose copy matches no key goes to the
+    first place still empty, in reply order; a second item for a taken place is dropped, or
+    with `duplicates_fill_gaps` treated as matching no key."""
+    wanted = {normalize(key): i for i, key in enumerate(keys)}
+    placed: dict[int, dict] = {}
+    loose = []
+    for item in items[:len(keys)]:
+        at = wanted.get(normalize(copy_of(item)))
+        if at is None or (at in placed and duplicates_fill_gaps):
+            loose.append(item)
+        elif at not in placed:
+            placed[at] = item
+    for item, at in zip(loose, [i for i in range(len(keys)) if i not in placed]):
+        placed[at] = item
+    return placed
 
 
 def usage_of(result) -> dict:

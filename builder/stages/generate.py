@@ -18,9 +18,9 @@ import random
 from functools import lru_cache
 from importlib import resources
 
-from webscale_rl.builder.checks import locate_evidence, normalize
+from webscale_rl.builder.checks import locate_evidence
 from webscale_rl.builder.facts import Fact, with_context
-from webscale_rl.builder.stages.common import DOMAINS, StageResult, one_or_many, stable_seed
+from webscale_rl.builder.stages.common import DOMAINS, StageResult, one_or_many, place_by_copy, stable_seed
 
 FEWSHOT_PACKAGE = "webscale_rl.builder"
 SLUGS = {
@@ -69,21 +69,24 @@ def library(domain: str) -> tuple[dict, ...]:
     return tuple(json.loads(line) for line in text.splitlines() if line.strip())
 
 
-def demo_fact(demo: dict) -> Fact | None:
-    """A demonstration as a fact: its answer, and the sentence of its material that states
-    it (None when no sentence does: such a demonstration shows nothing this stage does)."""
-    sentence = locate_evidence(demo["question"], demo["answer"], demo["answer_type"], demo["material"])
-    if not sentence:
-        return None
-    context = dict(with_context(demo["material"])).get(sentence, "")
-    return Fact(sentence, demo["answer"], demo["answer_type"], context)
+@lru_cache(maxsize=None)
+def worked_examples(domain: str) -> tuple[tuple[dict, Fact], ...]:
+    """The domain's demonstrations with the fact each one asks about: its answer and the
+    sentence of its material that states it, located once. A demonstration no sentence
+    answers (or a yes/no one) shows nothing this stage does and is left out."""
+    out = []
+    for demo in library(domain if domain in DOMAINS else "Other"):
+        sentence = locate_evidence(demo["question"], demo["answer"], demo["answer_type"], demo["material"])
+        if sentence and demo["answer_type"] != "yes_no":
+            context = dict(with_context(demo["material"])).get(sentence, "")
+            out.append((demo, Fact(sentence, demo["answer"], demo["answer_type"], context)))
+    return tuple(out)
 
 
-def pick_demos(domain: str, doc_id: str, seed: int, salt: object = "", k: int = 2) -> list[dict]:
-    """k demonstrations that have a located fact, the same ones for the same (document,
-    seed, salt) on every run."""
-    demos = [d for d in library(domain if domain in DOMAINS else "Other") if d["answer_type"] != "yes_no" and demo_fact(d)]
-    return random.Random(stable_seed(doc_id, seed, "fewshot", salt)).sample(demos, min(k, len(demos)))
+def pick_demos(domain: str, doc_id: str, seed: int, salt: object = "", k: int = 2) -> list[tuple[dict, Fact]]:
+    """k worked examples, the same ones for the same (document, seed, salt) on every run."""
+    examples = list(worked_examples(domain))
+    return random.Random(stable_seed(doc_id, seed, "fewshot", salt)).sample(examples, min(k, len(examples)))
 
 
 def _item(persona: str, fact: Fact, indent: str = "") -> str:
@@ -101,12 +104,12 @@ def _task(subject: str, items: list[tuple[str, Fact]]) -> str:
     return f"Subject: {subject}\n{listed}\nWrite one question for each numbered item, in order."
 
 
-def messages(subject: str, items: list[tuple[str, Fact]], demos: list[dict]) -> list[dict]:
+def messages(subject: str, items: list[tuple[str, Fact]], demos: list[tuple[dict, Fact]]) -> list[dict]:
     """Rules, then each demonstration as a worked turn (small models follow demonstrated turns
     more closely than described ones), then the document's facts, one per persona."""
     turns = [{"role": "system", "content": SYSTEM}]
-    for demo in demos:
-        turns += [{"role": "user", "content": _task(demo["subject"], [(demo["persona"], demo_fact(demo))])},
+    for demo, fact in demos:
+        turns += [{"role": "user", "content": _task(demo["subject"], [(demo["persona"], fact)])},
                   {"role": "assistant", "content": json.dumps({"answer": demo["answer"], "question": demo["question"]}, ensure_ascii=False)}]
     return turns + [{"role": "user", "content": _task(subject, items)}]
 
@@ -123,19 +126,11 @@ def decide(reply: dict, items: list[tuple[str, Fact]]) -> StageResult:
     (a question whose copied answer is none of the facts' goes to the first fact still
     without one): the answer and its type come from the fact, the evidence is its sentence."""
     written = [reply] if len(items) == 1 else list(reply["questions"])
-    by_answer = {normalize(fact.answer): i for i, (_, fact) in enumerate(items)}
-    questions: dict[int, str] = {}
-    unmatched = []
-    for item in written[:len(items)]:
-        at = by_answer.get(normalize(item["answer"]))
-        if at is None:
-            unmatched.append(item)
-        else:
-            questions.setdefault(at, _tidy(item["question"]))  # a second question for one fact: the first stands
-    for item, at in zip(unmatched, [i for i in range(len(items)) if i not in questions]):
-        questions[at] = _tidy(item["question"])
-    pairs = [{"question": questions[i], "answer": fact.answer, "answer_type": fact.answer_type, "evidence": fact.sentence, "persona": persona}
-             for i, (persona, fact) in enumerate(items) if i in questions]
+    # a second question for one fact: the first stands, and the fact's persona has no other
+    placed = place_by_copy(written, lambda item: item["answer"], [fact.answer for _, fact in items], duplicates_fill_gaps=False)
+    pairs = [{"question": _tidy(placed[i]["question"]), "answer": fact.answer, "answer_type": fact.answer_type,
+              "evidence": fact.sentence, "persona": persona}
+             for i, (persona, fact) in enumerate(items) if i in placed]
     unasked = [({"persona": persona, "answer": fact.answer, "evidence": fact.sentence}, "no_question_for_fact")
-               for i, (persona, fact) in enumerate(items) if i not in questions]
+               for i, (persona, fact) in enumerate(items) if i not in placed]
     return StageResult(True, data={"pairs": pairs, "unasked": unasked})
