@@ -55,8 +55,30 @@ def make_executor(cfg: dict, pipeline: list, logging_dir: Path, tasks: int | Non
     if kind == "ray":
         from datatrove.executor import RayPipelineExecutor
 
-        return RayPipelineExecutor(pipeline, tasks=tasks, logging_dir=str(logging_dir), depends=depends, **opts)
+        from webscale_rl.builder.ray_instance import connect
+
+        # No `depends=`: `build` runs the stages in turn and checks each (datatrove's would wait on a failed one forever).
+        return RayPipelineExecutor(pipeline, tasks=tasks, logging_dir=str(logging_dir), **connect(opts))
     raise ConfigError(f"executor.type must be local, slurm or ray, got {kind!r}")
+
+
+def runs_here(executor: dict) -> bool:
+    """Whether every task runs on this machine: the local executor, or a Ray instance the build starts."""
+    kind = executor.get("type", "local")
+    if kind == "ray":
+        from webscale_rl.builder.ray_instance import is_local
+
+        return is_local(executor)
+    return kind == "local"
+
+
+def run_stage(executor) -> None:
+    """Run one stage to its end. The local executor raises when a task fails; Ray's only logs
+    it, so every task's completion is checked here."""
+    executor.run()
+    if failed := executor.get_incomplete_ranks(skip_completed=True):
+        raise RuntimeError(f"{len(failed)} of {executor.world_size} tasks failed (ranks {failed[:10]}); their logs are in "
+                           f"{executor.logging_dir.path}/logs. Rerun the same command to run only those tasks again.")
 
 
 @contextlib.contextmanager
@@ -66,7 +88,7 @@ def running_endpoints(cfg: dict):
     with contextlib.ExitStack() as stack:
         for name, spec in cfg["endpoints"].items():
             if spec.get("embedded"):
-                if cfg["executor"].get("type", "local") != "local":
+                if not runs_here(cfg["executor"]):
                     raise ConfigError(f"endpoint {name}: the embedded server runs on this machine only; "
                                      "give cluster jobs `urls:` of a TGI/vLLM server they can reach")
                 server = stack.enter_context(EmbeddedServer(spec["embedded"], **cfg["embedded_server"]))
@@ -161,15 +183,16 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
         work_dir=work,
         make_executor=lambda pipeline, logging_dir, tasks=None, depends=None: make_executor(cfg, pipeline, logging_dir, tasks, depends),
     )
-    distributed = cfg["executor"].get("type", "local") != "local"
-    if not distributed:  # locally each stage runs to the end in turn; clusters chain them by `depends=`
+    kind = cfg["executor"].get("type", "local")
+    distributed = kind == "slurm"  # submitted jobs, chained by `depends=`, that run after this returns
+    if not distributed:  # locally and on Ray, each stage runs to its end in turn
         for executor in executors:
-            executor.run()
+            run_stage(executor)
 
     # 2. The four LLM stages, checkpointed, with a replay cache for resumed runs.
     llm_out = work / "llm" / "output"
     settings = Settings.from_config(cfg)
-    if max_tokens is not None and distributed:
+    if max_tokens is not None and kind != "local":
         raise ConfigError("--max-tokens/--max-cost work with the local executor only for now; "
                          "on a cluster, limit the input instead (input.limit or sample_rate)")
     rollout_fn = BudgetedRollout(rollout, max_tokens, spent_in(llm_out)) if max_tokens is not None else rollout
@@ -199,6 +222,8 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
                       "When they have finished, run the same command again: it skips every finished task and writes "
                       f"the dataset folder {out}.")
                 return None
+        elif kind == "ray":
+            run_stage(llm)
         else:
             with ProgressLine(total=count_lines(survivors), already_done=count_lines(llm_out)):
                 try:
