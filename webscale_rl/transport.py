@@ -160,13 +160,15 @@ def parse_json(text: str, schema: dict | None, finish_reason: str | None = None)
 
 
 class _Replicas:
-    """Round-robin over URLs, skipping ones that failed recently."""
+    """Round-robin over URLs, skipping ones that failed recently. Each datatrove task has its own
+    client, so each starts at a random URL: otherwise every task's first requests would all go
+    to the first replica."""
 
     def __init__(self, urls: list[str], cooldown: float) -> None:
         self.urls = urls
         self.cooldown = cooldown
         self.down_until = {u: 0.0 for u in urls}
-        self.next = 0
+        self.next = random.randrange(len(urls)) if urls else 0
 
     def pick(self) -> str:
         now = time.monotonic()
