@@ -29,6 +29,7 @@ from webscale_rl.builder.finalize import finalize
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import prefilter_steps
 from webscale_rl.builder.rollout import Progress, Settings, rollout
+from webscale_rl.builder.status import record_slurm_jobs
 from webscale_rl.inference import TransportInferenceRunner
 from webscale_rl.models import PRESETS
 from webscale_rl.processes import Stopped, children_die_with_parent, stop_on_signals
@@ -217,8 +218,10 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
                             depends=executors[-1] if distributed else None)
         if distributed:
             llm.run()  # submits the whole chain and returns
+            record_slurm_jobs([*executors, llm])
             if llm.get_incomplete_ranks(skip_completed=True):
                 print(f"Submitted the document and LLM stages as {cfg['executor']['type']} jobs (logs: {work / 'logs'}).\n"
+                      f"Follow them with: webscale-rl status {shlex.quote(str(out))}\n"
                       "When they have finished, run the same command again: it skips every finished task and writes "
                       f"the dataset folder {out}.")
                 return None

@@ -14,6 +14,7 @@ COMMANDS = {
     "serve": ("webscale_rl.cli:serve_main", "run the embedded llama.cpp server until Ctrl-C"),
     "smoke": ("webscale_rl.cli:smoke_main", "start the embedded server and get one schema-valid JSON reply"),
     "build": ("webscale_rl.builder.pipeline:main", "build a dataset from a YAML config"),
+    "status": ("webscale_rl.builder.status:main", "how far a build is: tasks per stage, documents, pairs, failed tasks, Slurm jobs"),
     "estimate": ("webscale_rl.builder.estimate:main", "calls, tokens, kept pairs and cost of a build, from a dry run on a sample"),
     "config": ("webscale_rl.builder.config:main", "check a build config; --show prints it resolved, secrets masked"),
     "report": ("webscale_rl.dataset_card.report:main", "quality report of a built dataset folder"),
