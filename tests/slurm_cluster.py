@@ -3,11 +3,14 @@
 `slurm_cluster` (session fixture) installs Slurm with apt-get when it is missing, writes a
 slurm.conf for this machine, starts munged, slurmctld and slurmd, waits until the node is idle,
 and at teardown cancels the jobs and stops the daemons it started. A cluster that already
-answers `sinfo` with an idle node is used as it is and left running.
+answers `sinfo` with an idle node is used as it is and left running. Test sessions of several
+checkouts on one machine take turns (a lock file): another session's fixture would stop this
+one's daemons and delete its state.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -24,6 +27,7 @@ BINARIES = ["sbatch", "squeue", "scancel", "sinfo", "slurmctld", "slurmd", "mung
 PARTITION = "debug"
 # Fixed, so a session that died without teardown leaves pid files the next one can act on.
 ROOT = Path("/tmp/wsrl-slurm")
+LOCK = Path("/tmp/wsrl-slurm.lock")  # beside ROOT, which a starting fixture deletes
 
 CONF = """\
 ClusterName=wsrl
@@ -175,7 +179,14 @@ def _wait_idle(timeout: float, log_dir: Path) -> None:
 
 @pytest.fixture(scope="session")
 def slurm_cluster():
-    """A running one-node Slurm cluster (see the module docstring)."""
+    """A running one-node Slurm cluster (see the module docstring), this session's alone."""
+    with open(LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, after the teardown
+        yield from _cluster()
+
+
+def _cluster():
+    """Use the idle cluster that answers `sinfo`, or start one under ROOT and stop it afterwards."""
     if _idle_node():
         node = _run(["hostname", "-s"]).stdout.strip()
         yield SlurmCluster(partition=_run(["sinfo", "-h", "-o", "%R"]).stdout.split()[0], node=node, log_dir=None)
