@@ -17,6 +17,7 @@ import yaml
 
 from slurm_cluster import SlurmCluster, slurm_cluster  # noqa: F401 (fixture)
 from webscale_rl.builder.dedup import dropped_documents
+from webscale_rl.builder.status import collect, render
 
 pytestmark = pytest.mark.slow
 
@@ -168,3 +169,65 @@ def test_sigterm_to_a_running_llm_task_stops_it_and_the_rerun_resumes(tmp_path, 
     ids = [json.loads(line)["id"] for p in (work / "llm" / "output").glob("*.jsonl") for line in open(p)]
     survivors = [json.loads(line)["id"] for p in (work / "documents" / "survivors").glob("*.jsonl") for line in open(p)]
     assert len(ids) == len(set(ids)) and set(ids) == set(survivors), "a document lost or done twice"
+
+
+@pytest.mark.timeout(1200)
+def test_scancel_part_way_then_the_same_command_resubmits_only_the_rest(tmp_path, tiny_server, slurm_cluster):  # noqa: F811
+    """`scancel` of the LLM array while it runs: `webscale-rl status` names the cancelled tasks and
+    their jobs; the same build command resubmits only the tasks without a completion marker, and
+    the build ends with every document once and a funnel that adds up."""
+    good = [json.loads(line) for line in resources.files("webscale_rl.builder").joinpath("sample_corpus", "good_b.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()][:8]
+    config = write_config(tmp_path, good, tiny_server.url, slurm_cluster.partition)
+    out = tmp_path / "out"
+    work = out / ".work"
+    try:
+        first = build(config)
+        assert "Submitted" in first.stdout and f"webscale-rl status {out}" in first.stdout, first.stdout[-3000:] + first.stderr[-3000:]
+        status = collect(out)
+        assert [s.name for s in status["stages"]][-1] == "llm" and len(status["stages"]) >= 3, status["stages"]
+        assert all(s.executor == "slurm" and len(s.jobs) == 1 for s in status["stages"]), status["stages"]
+        [job_id] = status["stages"][-1].jobs
+        assert any(job["id"].startswith(f"{job_id}_") or job["id"] == job_id for job in slurm_cluster.queue()), job_id
+
+        deadline = time.monotonic() + 400
+        while not list((work / "llm" / "output").glob("*.jsonl")):  # a task is past its first document
+            assert time.monotonic() < deadline and llm_job(slurm_cluster), slurm_logs(work)
+            time.sleep(0.5)
+        cancelled = subprocess.run(["scancel", job_id], capture_output=True, text=True)
+        assert cancelled.returncode == 0, cancelled.stderr
+        deadline = time.monotonic() + 120
+        while llm_job(slurm_cluster) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert llm_job(slurm_cluster) is None, "the LLM array was still queued two minutes after scancel"
+
+        status = collect(out)
+        llm = status["stages"][-1]
+        unfinished = {task.rank for task in llm.unfinished}
+        assert unfinished and llm.done == TASKS - len(unfinished), llm
+        assert all(task.state == "failed" and task.slurm.startswith(f"{job_id}_") for task in llm.unfinished), llm.unfinished
+        assert all(task.slurm.endswith("CANCELLED") for task in llm.unfinished), llm.unfinished
+        assert 0 < status["llm"]["documents"] < len(good), status["llm"]
+        print("\n$ webscale-rl status OUTPUT_DIR   # after scancel\n" + render(status))
+
+        second = build(config)
+        assert "Submitted" in second.stdout, second.stdout[-3000:] + second.stderr[-3000:]
+        resubmitted = [json.loads(line) for line in (work / "logs" / "llm" / "slurm_jobs.jsonl").read_text().splitlines()]
+        assert len(resubmitted) == 2 and sorted(resubmitted[1]["ranks"]) == sorted(unfinished), resubmitted
+        assert all(len(s.jobs) == 1 for s in collect(out)["stages"][:-1]), "a finished document stage was resubmitted"
+        wait_for_llm_stage(slurm_cluster, work, timeout=600)
+        third = build(config)
+        assert third.returncode == 0, third.stdout[-3000:] + third.stderr[-3000:]
+    finally:
+        slurm_cluster.cancel(JOB_PREFIX)
+
+    status = collect(out)
+    assert all(s.done == s.total and not s.unfinished for s in status["stages"]), status["stages"]
+    print("\n$ webscale-rl status OUTPUT_DIR   # after the rerun\n" + render(status))
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["documents_in"] == len(good)
+    assert stats["documents_in"] == sum(stats["document_drops"].values()) + stats["documents_with_pairs"]
+    ids = [json.loads(line)["id"] for p in (work / "llm" / "output").glob("*.jsonl") for line in open(p)]
+    survivors = [json.loads(line)["id"] for p in (work / "documents" / "survivors").glob("*.jsonl") for line in open(p)]
+    assert sorted(ids) == sorted(set(survivors)) and len(survivors) == len(set(survivors)), "a document lost or done twice"
+    assert status["llm"]["documents"] == len(ids)
