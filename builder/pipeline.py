@@ -29,7 +29,7 @@ from webscale_rl.builder.finalize import finalize
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import prefilter_steps
 from webscale_rl.builder.rollout import Progress, Settings, rollout
-from webscale_rl.builder.status import record_slurm_jobs
+from webscale_rl.builder.status import failed_tasks, follow, live_jobs, progress_while_running, record_slurm_jobs
 from webscale_rl.inference import TransportInferenceRunner
 from webscale_rl.models import PRESETS
 from webscale_rl.processes import Stopped, children_die_with_parent, stop_on_signals
@@ -73,12 +73,16 @@ def runs_here(executor: dict) -> bool:
     return kind == "local"
 
 
+class StageFailed(RuntimeError):
+    """Tasks of a stage failed; the message says where their logs are and how to go on."""
+
+
 def run_stage(executor) -> None:
     """Run one stage to its end. The local executor raises when a task fails; Ray's only logs
     it, so every task's completion is checked here."""
     executor.run()
     if failed := executor.get_incomplete_ranks(skip_completed=True):
-        raise RuntimeError(f"{len(failed)} of {executor.world_size} tasks failed (ranks {failed[:10]}); their logs are in "
+        raise StageFailed(f"{len(failed)} of {executor.world_size} tasks failed (ranks {failed[:10]}); their logs are in "
                            f"{executor.logging_dir.path}/logs. Rerun the same command to run only those tasks again.")
 
 
@@ -166,10 +170,11 @@ def claim_work_dir(work: Path, cfg: dict) -> None:
     marker.write_text(wanted + "\n")
 
 
-def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
-    """Run (or resume) the build; None when cluster jobs were submitted and are still running.
-    With `max_tokens`, the LLM stage ends once that many tokens are spent (earlier runs
-    included) and the folder is written from what was done."""
+def build(cfg: dict, max_tokens: int | None = None, detach: bool = False) -> dict | None:
+    """Run (or resume) the build. On Slurm it waits for the jobs it submits, showing progress,
+    unless `detach`: then None, with the jobs still running. With `max_tokens`, the LLM stage
+    ends once that many tokens are spent (earlier runs included) and the folder is written from
+    what was done."""
     out = Path(cfg["output_dir"])
     work = out / ".work"
     work.mkdir(parents=True, exist_ok=True)
@@ -217,16 +222,25 @@ def build(cfg: dict, max_tokens: int | None = None) -> dict | None:
         llm = make_executor(cfg, [JsonlReader(str(survivors), glob_pattern="*.jsonl"), runner], work / "logs" / "llm",
                             depends=executors[-1] if distributed else None)
         if distributed:
-            llm.run()  # submits the whole chain and returns
-            record_slurm_jobs([*executors, llm])
-            if llm.get_incomplete_ranks(skip_completed=True):
-                print(f"Submitted the document and LLM stages as {cfg['executor']['type']} jobs (logs: {work / 'logs'}).\n"
-                      f"Follow them with: webscale-rl status {shlex.quote(str(out))}\n"
-                      "When they have finished, run the same command again: it skips every finished task and writes "
-                      f"the dataset folder {out}.")
-                return None
+            if live := live_jobs(out):  # submitting now would run their tasks twice
+                print(f"Slurm jobs {', '.join(live)} of this build are still queued or running; nothing submitted.")
+            else:
+                llm.run()  # submits the whole chain and returns
+                record_slurm_jobs([*executors, llm])
+            if live or llm.get_incomplete_ranks(skip_completed=True):
+                if not live:
+                    print(f"Submitted the document and LLM stages as {kind} jobs (logs: {work / 'logs'}).")
+                print(f"Follow them with: webscale-rl status {shlex.quote(str(out))}", flush=True)
+                if detach:
+                    print("When they have finished, run the same command again: it skips every finished task and "
+                          f"writes the dataset folder {out}.")
+                    return None
+                if failed := failed_tasks(follow(out)):
+                    raise StageFailed(f"{len(failed)} tasks failed or were cancelled; `webscale-rl status {shlex.quote(str(out))}` "
+                                      "shows them with their logs. Rerun the same command to resubmit only the unfinished tasks.")
         elif kind == "ray":
-            run_stage(llm)
+            with progress_while_running(out):
+                run_stage(llm)
         else:
             with ProgressLine(total=count_lines(survivors), already_done=count_lines(llm_out)):
                 try:
@@ -263,6 +277,8 @@ def main(argv: list[str]) -> int:
                              "rerun with a larger budget to finish")
     parser.add_argument("--max-cost", type=float, default=None,
                         help="the same as a cost in USD, at the config's card.price_per_million_tokens")
+    parser.add_argument("--detach", action="store_true",
+                        help="on Slurm, return once the jobs are submitted instead of waiting for them")
     args = parser.parse_args(argv)
     overrides: dict = {}
     if args.output_dir:
@@ -277,8 +293,12 @@ def main(argv: list[str]) -> int:
         max_tokens = max_tokens_for(args.max_tokens, args.max_cost, float(cfg["card"].get("price_per_million_tokens") or 0))
     except ValueError as err:
         raise ConfigError(str(err)) from None
-    with stop_on_signals(lambda stopped: stop_message(stopped, argv)):
-        stats = build(cfg, max_tokens)
+    try:
+        with stop_on_signals(lambda stopped: stop_message(stopped, argv)):
+            stats = build(cfg, max_tokens, args.detach)
+    except StageFailed as err:
+        print(f"webscale-rl build: {err}", file=sys.stderr)
+        return 1
     if stats is None:
         return 0
     kept, docs = stats["pairs_kept"], stats["documents_in"]

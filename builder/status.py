@@ -10,19 +10,23 @@ ids the build recorded when it submitted, whose states slurmctld gives.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 SLURM_JOBS = "slurm_jobs.jsonl"  # in a stage's logging dir: one line per submitted array
+NEVER_RUNS = "DEPENDENCY_FAILED"  # pending on a dependency that failed
 # Array-task states after which a task that left no completion marker will not finish.
 ENDED_STATES = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL",
-                "DEADLINE", "COMPLETED"}  # COMPLETED without a marker: the task ended without finishing its work
+                "DEADLINE", "COMPLETED", NEVER_RUNS}  # COMPLETED without a marker: the task ended without finishing its work
+LIVE_STATES = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED"}
 LOG_TAIL = 12
 ERROR_LINE = re.compile(r"\| (ERROR|CRITICAL) +\|")
 
@@ -61,6 +65,15 @@ def record_slurm_jobs(executors: list) -> None:
             f.write(json.dumps({"job_id": str(executor.job_id), "ranks": ranks, "tasks_per_job": executor.tasks_per_job}) + "\n")
 
 
+def live_jobs(out: Path) -> list[str]:
+    """The recorded Slurm jobs of the build in `out` that are still queued or running: a rerun
+    must wait for them, since datatrove would submit their tasks a second time."""
+    recorded = {json.loads(line)["job_id"] for path in (out / ".work").rglob(SLURM_JOBS) for line in path.read_text().splitlines()}
+    if not recorded:
+        return []
+    return sorted({task.partition("_")[0] for task, state in slurm_states().items() if state in LIVE_STATES} & recorded, key=int)
+
+
 def executor_kind(spec: dict) -> str:
     """Which datatrove executor wrote this executor.json (each has arguments of its own)."""
     if "partition" in spec:
@@ -74,12 +87,16 @@ def stage_dirs(work: Path) -> list[Path]:
 
 
 def slurm_states() -> dict[str, str]:
-    """{"<job>_<index>": state} of every array task slurmctld still knows (MinJobAge after it ends)."""
-    out = subprocess.run(["squeue", "-h", "--array", "-t", "all", "-o", "%i|%T"], capture_output=True, text=True,
+    """{"<job>_<index>": state} of every array task slurmctld still knows (MinJobAge after it ends).
+    A task pending on a dependency that failed will never run (unless the cluster kills it, as
+    DependencyParameters=kill_invalid_depend does): it counts as ended."""
+    out = subprocess.run(["squeue", "-h", "--array", "-t", "all", "-o", "%i|%T|%r"], capture_output=True, text=True,
                          timeout=60, check=True).stdout
     states = {}
     for line in out.splitlines():
-        task, _, state = line.strip().partition("|")
+        task, state, reason = (line.strip().split("|") + ["", ""])[:3]
+        if state == "PENDING" and reason == "DependencyNeverSatisfied":
+            state = NEVER_RUNS
         job, _, index = task.partition("_")
         for i in _expand(index):  # a pending array can be listed as 123_[2-5,7]
             states[f"{job}_{i}"] = state
@@ -140,7 +157,7 @@ def read_stage(folder: Path, slurm: dict[str, str] | None) -> Stage:
             task.slurm = f"{latest[rank]} {job_state or 'no longer listed'}"
             slurm_log = next(folder.rglob(f"slurm_logs/{latest[rank]}.out"), None)
             task.log = slurm_log or task.log
-            if job_state in ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED"):
+            if job_state in LIVE_STATES:
                 task.state = job_state.lower() if job_state in ("PENDING", "RUNNING") else "running"
             elif slurm is not None and (job_state is None or job_state in ENDED_STATES):
                 task.state = "failed"
@@ -244,7 +261,7 @@ def progress_line(status: dict, documents_at_start: int, seconds: float) -> str:
             f"{llm['pairs_kept']} pairs kept, {rate * 60:.1f} docs/min, ETA {eta}")
 
 
-def follow(out: Path, every: float = 30.0, stream: TextIO = sys.stderr) -> dict:
+def follow(out: Path, every: float = 30.0) -> dict:
     """Wait until the LLM stage of a submitted build has finished or a task has failed (nothing
     would then finish it), printing a progress line every `every` seconds; the last status."""
     started = time.monotonic()
@@ -253,11 +270,35 @@ def follow(out: Path, every: float = 30.0, stream: TextIO = sys.stderr) -> dict:
         status = collect(out)
         if documents_at_start is None:
             documents_at_start = status["llm"]["documents"]
-        print(progress_line(status, documents_at_start, time.monotonic() - started), file=stream, flush=True)
+        print(progress_line(status, documents_at_start, time.monotonic() - started), file=sys.stderr, flush=True)
         llm = next((s for s in status["stages"] if s.name == "llm"), None)
         if (llm is not None and llm.done == llm.total) or failed_tasks(status):
             return status
         time.sleep(every)
+
+
+@contextlib.contextmanager
+def progress_while_running(out: Path, every: float = 30.0) -> Iterator[None]:
+    """Progress lines read from the run's outputs while an executor that blocks this process
+    (Ray) runs the stages in other processes; a last one when it returns."""
+    stop, started = threading.Event(), time.monotonic()
+    documents_at_start = llm_progress(out / ".work")["documents"]
+
+    def line() -> None:
+        print(progress_line(collect(out), documents_at_start, time.monotonic() - started), file=sys.stderr, flush=True)
+
+    def loop() -> None:
+        while not stop.wait(every):
+            line()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+    line()
 
 
 def main(argv: list[str]) -> int:

@@ -8,6 +8,7 @@ or its drop reason) and of the records, which is where a lost, doubled or reorde
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import yaml
 from webscale_rl.builder.config import load_config
 from webscale_rl.builder.dedup import dropped_documents
 from webscale_rl.builder.pipeline import build, make_executor, run_stage
+from webscale_rl.builder.status import collect
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +68,7 @@ def record_ids(out: Path) -> list[str]:
 
 
 @pytest.mark.timeout(900)
-def test_ray_build_gives_every_document_and_record_the_local_builds_id(tmp_path, tiny_server):
+def test_ray_build_gives_every_document_and_record_the_local_builds_id(tmp_path, tiny_server, capsys):
     docs = corpus()
     source = tmp_path / "corpus"  # one file per task: datatrove gives each task whole files
     source.mkdir()
@@ -75,8 +77,10 @@ def test_ray_build_gives_every_document_and_record_the_local_builds_id(tmp_path,
     local_stats = build(load_config(write_config(tmp_path, "local", source, tiny_server.url, {"type": "local"})))
     ray_cfg = load_config(write_config(tmp_path, "ray", source, tiny_server.url,
                                        {"type": "ray", "num_cpus": 2, "cpus_per_task": 1, "mem_per_cpu_gb": 0.5}))
+    capsys.readouterr()  # the local build's output
     try:
         ray_stats = build(ray_cfg)
+        assert re.search(r"tasks \d+/\d+, LLM stages: 4/4 documents, \d+ pairs kept", capsys.readouterr().err)  # the progress view
         import ray  # only now: the build sets Ray's environment before its first import
 
         assert ray.is_initialized()
@@ -104,4 +108,8 @@ def test_ray_build_gives_every_document_and_record_the_local_builds_id(tmp_path,
     assert ray_stats["llm"]["screen"]["calls"] == local_stats["llm"]["screen"]["calls"] == 4
     ranks = {p.name.split("_")[0] for p in (tmp_path / "ray" / ".work" / "llm" / "output").glob("*.jsonl")}
     assert ranks == {f"{r:05d}" for r in range(TASKS)}, ranks  # both Ray tasks of the LLM stage did work
-    assert json.loads((tmp_path / "ray" / ".work" / "logs" / "llm" / "executor.json").read_text())["nodes_per_task"] == 1
+    status = collect(tmp_path / "ray")  # `webscale-rl status` reads a Ray run as it reads a local one
+    assert {stage.executor for stage in status["stages"]} == {"ray"}
+    assert all(stage.done == stage.total and not stage.unfinished for stage in status["stages"]), status["stages"]
+    assert (status["llm"]["documents"], status["llm"]["of"]) == (4, 4)
+    assert status["llm"]["pairs_kept"] >= len(record_ids(tmp_path / "ray"))  # the records are what the dataset-wide steps keep

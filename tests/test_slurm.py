@@ -6,6 +6,7 @@ session over 127.0.0.1 (same node)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -57,9 +58,10 @@ def write_config(tmp_path: Path, docs: list[dict], url: str, partition: str) -> 
     return path
 
 
-def build(config: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "webscale_rl.cli", "build", "--config", str(config)],
-                          capture_output=True, text=True, timeout=300)
+def build(config: Path, *args: str) -> subprocess.CompletedProcess:
+    """The build command; without --detach it waits for its jobs (the LLM stage may take 600 s here)."""
+    return subprocess.run([sys.executable, "-m", "webscale_rl.cli", "build", "--config", str(config), *args],
+                          capture_output=True, text=True, timeout=300 if "--detach" in args else 900)
 
 
 def slurm_logs(work: Path) -> str:
@@ -94,7 +96,7 @@ def test_build_on_slurm_submits_then_resumes(tmp_path, tiny_server, slurm_cluste
     out = tmp_path / "out"
     work = out / ".work"
     try:
-        first = build(config)
+        first = build(config, "--detach")
         assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
         assert "Submitted" in first.stdout, first.stdout[-3000:]
         ours = [job for job in slurm_cluster.queue() if job["name"].startswith(JOB_PREFIX)]
@@ -138,7 +140,7 @@ def test_sigterm_to_a_running_llm_task_stops_it_and_the_rerun_resumes(tmp_path, 
     out = tmp_path / "out"
     work = out / ".work"
     try:
-        assert "Submitted" in build(config).stdout
+        assert "Submitted" in build(config, "--detach").stdout
         deadline = time.monotonic() + 300
         while not list((work / "llm" / "output").glob("*.jsonl")):  # a task is past its first document
             assert time.monotonic() < deadline and llm_job(slurm_cluster), slurm_logs(work)
@@ -155,7 +157,7 @@ def test_sigterm_to_a_running_llm_task_stops_it_and_the_rerun_resumes(tmp_path, 
         completions = work / "logs" / "llm" / "completions"
         assert not completions.is_dir() or len(list(completions.iterdir())) < TASKS
 
-        second = build(config)
+        second = build(config, "--detach")
         assert "Submitted" in second.stdout, second.stdout[-3000:] + second.stderr[-3000:]
         wait_for_llm_stage(slurm_cluster, work, timeout=600)
         third = build(config)
@@ -173,17 +175,23 @@ def test_sigterm_to_a_running_llm_task_stops_it_and_the_rerun_resumes(tmp_path, 
 
 @pytest.mark.timeout(1200)
 def test_scancel_part_way_then_the_same_command_resubmits_only_the_rest(tmp_path, tiny_server, slurm_cluster):  # noqa: F811
-    """`scancel` of the LLM array while it runs: `webscale-rl status` names the cancelled tasks and
-    their jobs; the same build command resubmits only the tasks without a completion marker, and
-    the build ends with every document once and a funnel that adds up."""
+    """`scancel` of the LLM array while it runs: the waiting build command stops and says so,
+    `webscale-rl status` names the cancelled tasks and their jobs, the same command with --detach
+    resubmits only the tasks without a completion marker, and without it waits, showing
+    progress, and ends with every document once and a funnel that adds up."""
     good = [json.loads(line) for line in resources.files("webscale_rl.builder").joinpath("sample_corpus", "good_b.jsonl")
             .read_text(encoding="utf-8").splitlines() if line.strip()][:8]
     config = write_config(tmp_path, good, tiny_server.url, slurm_cluster.partition)
     out = tmp_path / "out"
     work = out / ".work"
+    first_out = tmp_path / "first.out"
+    with open(first_out, "w") as sink:
+        first = subprocess.Popen([sys.executable, "-m", "webscale_rl.cli", "build", "--config", str(config)],
+                                 stdout=sink, stderr=subprocess.STDOUT)
     try:
-        first = build(config)
-        assert "Submitted" in first.stdout and f"webscale-rl status {out}" in first.stdout, first.stdout[-3000:] + first.stderr[-3000:]
+        while f"webscale-rl status {out}" not in first_out.read_text():
+            assert first.poll() is None, first_out.read_text()[-3000:]
+            time.sleep(0.5)
         status = collect(out)
         assert [s.name for s in status["stages"]][-1] == "llm" and len(status["stages"]) >= 3, status["stages"]
         assert all(s.executor == "slurm" and len(s.jobs) == 1 for s in status["stages"]), status["stages"]
@@ -200,6 +208,8 @@ def test_scancel_part_way_then_the_same_command_resubmits_only_the_rest(tmp_path
         while llm_job(slurm_cluster) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert llm_job(slurm_cluster) is None, "the LLM array was still queued two minutes after scancel"
+        assert first.wait(timeout=120) == 1, first_out.read_text()[-3000:]  # the waiting build saw it
+        assert "tasks failed or were cancelled" in first_out.read_text(), first_out.read_text()[-3000:]
 
         status = collect(out)
         llm = status["stages"][-1]
@@ -210,19 +220,26 @@ def test_scancel_part_way_then_the_same_command_resubmits_only_the_rest(tmp_path
         assert 0 < status["llm"]["documents"] < len(good), status["llm"]
         print("\n$ webscale-rl status OUTPUT_DIR   # after scancel\n" + render(status))
 
-        second = build(config)
+        second = build(config, "--detach")
         assert "Submitted" in second.stdout, second.stdout[-3000:] + second.stderr[-3000:]
         resubmitted = [json.loads(line) for line in (work / "logs" / "llm" / "slurm_jobs.jsonl").read_text().splitlines()]
         assert len(resubmitted) == 2 and sorted(resubmitted[1]["ranks"]) == sorted(unfinished), resubmitted
         assert all(len(s.jobs) == 1 for s in collect(out)["stages"][:-1]), "a finished document stage was resubmitted"
-        wait_for_llm_stage(slurm_cluster, work, timeout=600)
-        third = build(config)
+        third = build(config)  # submits nothing more: waits for the resubmitted tasks, then writes the folder
         assert third.returncode == 0, third.stdout[-3000:] + third.stderr[-3000:]
+        assert "still queued or running; nothing submitted" in third.stdout, third.stdout[-3000:]
+        assert re.search(r"tasks \d+/\d+, LLM stages: 8/8 documents, \d+ pairs kept, [\d.]+ docs/min, ETA", third.stderr), \
+            third.stderr[-3000:]
     finally:
+        if first.poll() is None:
+            first.kill()
         slurm_cluster.cancel(JOB_PREFIX)
 
     status = collect(out)
     assert all(s.done == s.total and not s.unfinished for s in status["stages"]), status["stages"]
+    print("\n$ webscale-rl build --config ...   # waiting for the resubmitted tasks\n"
+          + "\n".join(line for line in third.stdout.splitlines() + third.stderr.splitlines()
+                      if line.startswith(("tasks ", "Slurm jobs ", "Follow them"))))
     print("\n$ webscale-rl status OUTPUT_DIR   # after the rerun\n" + render(status))
     stats = json.loads((out / "stats.json").read_text())
     assert stats["documents_in"] == len(good)
@@ -231,3 +248,4 @@ def test_scancel_part_way_then_the_same_command_resubmits_only_the_rest(tmp_path
     survivors = [json.loads(line)["id"] for p in (work / "documents" / "survivors").glob("*.jsonl") for line in open(p)]
     assert sorted(ids) == sorted(set(survivors)) and len(survivors) == len(set(survivors)), "a document lost or done twice"
     assert status["llm"]["documents"] == len(ids)
+    assert len((work / "logs" / "llm" / "slurm_jobs.jsonl").read_text().splitlines()) == 2  # no task ran twice
