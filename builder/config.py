@@ -210,7 +210,7 @@ SCHEMA = Section({
                                 "port": Value((int, type(None))), "startup_timeout": Value(NUMBER),
                                 "api_key_env": Value(OPTIONAL_STR)}),
     "executor": Section({"type": Value((str,), ("local", "slurm", "ray")), "tasks": Value((int,)),
-                         "workers": Value((int,))}, extra=True),  # any other SlurmPipelineExecutor argument
+                         "workers": Value((int,))}, extra=True),  # any other Slurm/RayPipelineExecutor argument; Ray: address, num_cpus
     "max_concurrent_documents": Value((int,)),
     "records_per_chunk": Value((int,)),
     "include_source_text": Value((bool,)),
