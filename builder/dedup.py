@@ -1,6 +1,6 @@
 """Document stages before the LLM: read -> input accounting -> pre-filter -> exact dedup ->
 MinHash near-dup -> survivors, as datatrove executors chained with `depends=`, plus the funnel
-read back from their stats and a question-level near-duplicate finder.
+read back from their stats.
 
 Stages (folders under `work_dir/documents/`):
   1 prefilter   (N tasks) reader + pre-filter, writes prefiltered/<rank>.jsonl and exact-dedup
@@ -22,7 +22,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.dedup import MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
@@ -219,115 +218,3 @@ def dropped_documents(work_dir: Path) -> dict[str, str]:
             doc = json.loads(line)
             reasons[doc["id"]] = doc.get("metadata", {}).get("filter_reason") or folder
     return reasons
-
-
-# ---- question-level near duplicates ------------------------------------------------------------
-
-SHINGLE = 5
-NUM_PERM = 128
-_CHUNK = 8192  # shingles per block of the signature computation (8 MB at 128 permutations: stays in cache)
-
-
-def _normalize(question: str) -> str:
-    """Lower case, punctuation dropped, whitespace collapsed."""
-    return " ".join("".join(c if c.isalnum() else " " for c in question.lower()).split())
-
-
-def _shingle_hashes(questions: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of every character 5-gram of every normalised question, as one flat array,
-    plus the start offset of each question in it (a question shorter than 5 characters is one shingle)."""
-    codes, starts, pos = [], [], 0
-    for q in questions:
-        norm = _normalize(q)
-        arr = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        if len(arr) < SHINGLE:
-            arr = np.concatenate([arr, np.zeros(SHINGLE - len(arr), dtype=np.uint64)])
-        codes.append(arr)
-        starts.append(pos)
-        pos += len(arr) - SHINGLE + 1
-    flat = np.concatenate(codes)
-    lengths = np.array([len(c) for c in codes])
-    # window k of question j starts at (cumulative length before j) + k: a polynomial hash over 5 code points
-    first = np.repeat(np.cumsum(lengths) - lengths, lengths - SHINGLE + 1)
-    offset = np.arange(len(first)) - np.repeat(np.array(starts), lengths - SHINGLE + 1)
-    index = first + offset
-    h = np.zeros(len(index), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(SHINGLE):
-            h = h * np.uint64(0x100000001B3) + flat[index + k]
-        h ^= h >> np.uint64(29)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(32)
-    return h, np.array(starts)
-
-
-def _signatures(hashes: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """MinHash signatures (questions x NUM_PERM). Permutation k maps a 32-bit shingle key x to
-    ((a_k * x + b_k) mod 2**64) >> 32 with random 64-bit a_k, b_k (multiply-add-shift hashing,
-    2-universal and much faster than a modulo in numpy); blocks hold whole questions."""
-    rng = np.random.RandomState(0)
-    a = rng.randint(0, 2**63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    b = rng.randint(0, 2**63, size=NUM_PERM, dtype=np.uint64)
-    x = hashes >> np.uint64(32)
-    ends = np.append(starts[1:], len(hashes))
-    out = np.empty((len(starts), NUM_PERM), dtype=np.uint64)
-    q = 0
-    while q < len(starts):
-        last = max(q + 1, int(np.searchsorted(ends, starts[q] + _CHUNK, side="right")))
-        lo, hi = starts[q], ends[last - 1]
-        with np.errstate(over="ignore"):
-            block = a[:, None] * x[None, lo:hi]
-            block += b[:, None]
-        block >>= np.uint64(32)
-        out[q:last] = np.minimum.reduceat(block, starts[q:last] - lo, axis=1).T
-        q = last
-    return out
-
-
-def _bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
-    """(bands, rows): the most rows per band (fewest chance candidates) that still makes a pair
-    at exactly `threshold` a candidate with probability >= 0.9."""
-    best = (num_perm, 1)
-    for rows in range(1, num_perm + 1):
-        if num_perm % rows == 0 and 1 - (1 - threshold**rows) ** (num_perm // rows) >= 0.9:
-            best = (num_perm // rows, rows)
-    return best
-
-
-def near_duplicate_questions(questions: list[str], threshold: float = 0.8) -> list[int]:
-    """Indices of questions whose Jaccard similarity with an earlier kept question is >= threshold.
-
-    Similarity is over the sets of character 5-grams of the normalised questions (lower case, no
-    punctuation): robust to a changed word or number in a short question, where word n-grams
-    would change almost entirely. Greedy: the first of a group is kept, and every question
-    flagged has a kept near-twin. MinHash (128 permutations) with LSH banding proposes
-    candidates and the exact Jaccard of the shingle sets decides, so the cost grows linearly
-    (100k questions in about 7 s on one core)."""
-    if not questions:
-        return []
-    hashes, starts = _shingle_hashes(questions)
-    ends = np.append(starts[1:], len(hashes))
-    signatures = _signatures(hashes, starts)
-    bands, rows = _bands(threshold)
-    mix = np.random.RandomState(1).randint(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
-    with np.errstate(over="ignore"):
-        keys = (signatures.reshape(len(questions), bands, rows) * mix).sum(axis=2).tolist()
-    sets: dict[int, set[int]] = {}
-
-    def shingles(i: int) -> set[int]:
-        if i not in sets:
-            sets[i] = set(hashes[starts[i]:ends[i]].tolist())
-        return sets[i]
-
-    buckets: list[dict[int, list[int]]] = [{} for _ in range(bands)]
-    duplicates = []
-    for i, row in enumerate(keys):
-        candidates = {j for band, key in enumerate(row) for j in buckets[band].get(key, ())}
-        if candidates:
-            mine = shingles(i)
-            if any(len(mine & shingles(j)) >= threshold * len(mine | shingles(j)) for j in candidates):
-                duplicates.append(i)
-                continue
-        for band, key in enumerate(row):
-            buckets[band].setdefault(key, []).append(i)
-    return duplicates

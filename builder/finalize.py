@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from webscale_rl.builder.config import config_hash, public
-from webscale_rl.builder.dedup import near_duplicate_questions
+from webscale_rl.builder.question_dedup import near_duplicate_questions
 from webscale_rl.builder.stages.common import PROMPT_VERSION
 from webscale_rl.eval.decontam import contaminated, load_benchmarks
 

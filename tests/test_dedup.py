@@ -1,11 +1,10 @@
 """document_executors end to end on local executors: the sample corpus funnel (each planted
 document dropped for the right kind of reason, every good one kept), duplicates across tasks,
-dedup switches, resume after a crash without duplicated survivors, and question near-dups."""
+dedup switches, and resume after a crash without duplicated survivors."""
 
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 
 from webscale_rl.builder.config import ConfigError
-from webscale_rl.builder.dedup import collect_funnel, document_executors, dropped_documents, near_duplicate_questions
+from webscale_rl.builder.dedup import collect_funnel, document_executors, dropped_documents
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import prefilter_steps
 
@@ -172,32 +171,3 @@ def test_resume_after_a_crash_does_not_duplicate_survivors(tmp_path, stage):
     # a third run has nothing left to do and changes nothing
     survivors_again, again = run(tmp_path / "work", {"source": "sample"}, tasks=2)
     assert again == clean and [r["id"] for r in survivor_rows(survivors_again)] == ids
-
-
-def test_near_duplicate_questions_basic():
-    questions = [
-        "What is the boiling point of water at sea level in degrees Celsius?",
-        "What is the boiling point of water at sea level, in degrees Celsius?",  # punctuation only
-        "What is the boiling point of water at sea level in degrees Fahrenheit?",
-        "How many moons does Mars have?",
-        "how many moons does mars have",
-        "Which planet has the most moons?",
-        "",
-        "",
-    ]
-    assert near_duplicate_questions(questions) == [1, 4, 7]
-    assert near_duplicate_questions(questions, threshold=0.6) == [1, 2, 4, 7]
-    assert near_duplicate_questions([]) == []
-
-
-def test_near_duplicate_questions_recall_and_scale():
-    rng = random.Random(3)
-    vocab = [f"term{i}" for i in range(3000)]
-    base = [" ".join(rng.choice(vocab) for _ in range(rng.randint(10, 20))) + "?" for _ in range(20_000)]
-    twins = {}
-    for i in rng.sample(range(len(base)), 200):  # one word appended: character Jaccard stays well above 0.8
-        twins[len(base) + len(twins)] = i
-    questions = base + [base[i][:-1] + " now?" for i in twins.values()]
-    flagged = near_duplicate_questions(questions, threshold=0.8)
-    assert set(twins) <= set(flagged)
-    assert len(flagged) - len(twins) < 5  # random questions are not near-duplicates
