@@ -1,6 +1,5 @@
 """Document stages before the LLM: read -> input accounting -> pre-filter -> exact dedup ->
-MinHash near-dup -> survivors, as datatrove executors chained with `depends=`, plus the funnel
-read back from their stats.
+MinHash near-dup -> survivors, as datatrove executors chained with `depends=`.
 
 Stages (folders under `work_dir/documents/`):
   1 prefilter   (N tasks) reader + pre-filter, writes prefiltered/<rank>.jsonl and exact-dedup
@@ -18,7 +17,6 @@ Dropped documents are kept for inspection under dropped/ (dedup `keep_dropped: f
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -27,17 +25,14 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.dedup import MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
 from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactDedupFilter, ExactDedupSignature, ExactFindDedups
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
-from datatrove.pipeline.filters import SamplerFilter
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from webscale_rl.builder.config import DEDUP_DEFAULTS, MINHASH_DEFAULTS, ConfigError, unknown_key
+from webscale_rl.builder.funnel import Tally
 
 DEDUP_KEYS = set(DEDUP_DEFAULTS)
-# Filters that count drops without a reason: the reason their drops get in the funnel.
-UNNAMED_DROPS = {ExactDedupFilter.name: "exact_duplicate", MinhashDedupFilter.name: "near_duplicate",
-                 SamplerFilter.name: "not_sampled"}
 
 
 def normalized_text(doc: Document) -> str:
@@ -74,22 +69,6 @@ class RankFileReader(JsonlReader):
                 yield doc
 
 
-class Tally(PipelineStep):
-    """Counts the documents passing through under one stat name (the funnel's last number)."""
-
-    type = "🔢 - COUNT"
-    name = "🔢 Tally"
-
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.label = label
-
-    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        for doc in data:
-            self.stat_update(self.label)
-            yield doc
-
-
 def _writer(folder: Path) -> JsonlWriter:
     return JsonlWriter(str(folder), output_filename="${rank}.jsonl", compression=None)
 
@@ -118,7 +97,7 @@ def _dedup_settings(dedup_cfg: dict) -> tuple[bool, dict | None, bool]:
 def document_executors(reader: Callable[[], list], prefilter: Callable[[], list], dedup_cfg: dict, work_dir: Path,
                        make_executor: Callable) -> tuple[list, Path, list[Path]]:
     """The executors of the document stages in run order, the survivors folder, and the logging
-    folders `collect_funnel` reads (the first and the last stage)."""
+    folders `funnel.collect_funnel` reads (the first and the last stage)."""
     exact, minhash, keep_dropped = _dedup_settings(dedup_cfg)
     base = Path(work_dir) / "documents"
     logs, prefiltered, survivors, dropped = base / "logs", base / "prefiltered", base / "survivors", base / "dropped"
@@ -157,56 +136,9 @@ def document_executors(reader: Callable[[], list], prefilter: Callable[[], list]
         executors.append(make_executor([MinhashDedupCluster(str(mh / "buckets"), str(mh / "remove"), config=mh_cfg)],
                                        logs / "5_minhash_cluster", tasks=1, depends=executors[-1]))
         final.append(MinhashDedupFilter(str(mh / "remove"), exclusion_writer=exclusions("near_duplicate")))
-    final += [Tally("documents_to_llm"), _writer(survivors)]
+    final += [Tally(), _writer(survivors)]
     executors.append(make_executor(final, logs / "6_final", depends=executors[-1]))
     return executors, survivors, [logs / "1_prefilter", logs / "6_final"]
-
-
-def _total(value) -> int:
-    return int(value["total"] if isinstance(value, dict) else value)
-
-
-def load_stats(logging_dir: Path) -> list[dict]:
-    """Per-step stats of a stage, summed over its tasks' `stats/<rank>.json` files (datatrove's
-    stats.json only holds the tasks of the last run, which after a resume is not all of them)."""
-    logging_dir = Path(logging_dir)
-    files = sorted((logging_dir / "stats").glob("*.json")) or ([logging_dir / "stats.json"] if (logging_dir / "stats.json").exists() else [])
-    merged: dict[tuple[int, str], Counter] = {}
-    for file in files:
-        for i, step in enumerate(json.loads(file.read_text())):
-            counts = merged.setdefault((i, step["name"]), Counter())
-            for key, value in step.get("stats", {}).items():
-                counts[key] += _total(value)
-    return [{"name": name, "stats": counts} for (_, name), counts in merged.items()]
-
-
-def _unnamed_reason(step_name: str) -> str:
-    """stats.json names a step "<type>: <name>"."""
-    for name, reason in UNNAMED_DROPS.items():
-        if step_name.endswith(name):
-            return reason
-    return "unnamed_" + "_".join("".join(c if c.isalnum() else " " for c in step_name.lower()).split())
-
-
-def collect_funnel(logging_dirs: list[Path]) -> dict:
-    """documents_in, drops by reason and documents_to_llm from the stages' datatrove stats;
-    documents_in == sum(document_drops) + documents_to_llm when every stage has finished."""
-    documents_in = documents_to_llm = 0
-    drops: Counter = Counter()
-    for logging_dir in logging_dirs:
-        for step in load_stats(logging_dir):
-            stats = step["stats"]
-            documents_in += stats.get("records_in", 0)
-            documents_to_llm += stats.get("documents_to_llm", 0)
-            named = 0
-            for key, value in stats.items():
-                if key.startswith("dropped_"):
-                    drops[key.removeprefix("dropped_")] += value
-                    named += value
-            if stats.get("dropped", 0) > named:
-                drops[_unnamed_reason(step["name"])] += stats["dropped"] - named
-    return {"documents_in": documents_in, "document_drops": dict(sorted(drops.items())),
-            "documents_to_llm": documents_to_llm}
 
 
 def dropped_documents(work_dir: Path) -> dict[str, str]:

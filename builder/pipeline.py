@@ -24,8 +24,9 @@ from datatrove.pipeline.writers import JsonlWriter
 
 from webscale_rl.builder.budget import BudgetedRollout, BudgetSpent, max_tokens_for, spent_in
 from webscale_rl.builder.config import ConfigError, config_hash, endpoints_from, load_config
-from webscale_rl.builder.dedup import collect_funnel, document_executors
+from webscale_rl.builder.dedup import document_executors
 from webscale_rl.builder.finalize import finalize
+from webscale_rl.builder.funnel import collect_funnel
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import prefilter_steps
 from webscale_rl.builder.rollout import Progress, Settings, rollout

@@ -21,7 +21,8 @@ from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, Go
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-from webscale_rl.builder.dedup import collect_funnel, document_executors, normalized_text
+from webscale_rl.builder.dedup import document_executors, normalized_text
+from webscale_rl.builder.funnel import collect_funnel
 from webscale_rl.builder.inputs import make_reader, sample_corpus_dir
 from webscale_rl.builder.prefilter import prefilter_steps
 

@@ -27,7 +27,8 @@ import pytest
 from datatrove.executor import LocalPipelineExecutor
 from loguru import logger
 
-from webscale_rl.builder.dedup import collect_funnel, document_executors
+from webscale_rl.builder.dedup import document_executors
+from webscale_rl.builder.funnel import collect_funnel
 from webscale_rl.builder.inputs import InputSchemaError, make_reader
 from webscale_rl.builder.prefilter import prefilter_steps
 

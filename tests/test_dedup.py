@@ -12,7 +12,8 @@ from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 
 from webscale_rl.builder.config import ConfigError
-from webscale_rl.builder.dedup import collect_funnel, document_executors, dropped_documents
+from webscale_rl.builder.dedup import document_executors, dropped_documents
+from webscale_rl.builder.funnel import collect_funnel
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import prefilter_steps
 
