@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from slurm_cluster import SlurmCluster, slurm_cluster  # noqa: F401 (fixture)
-from webscale_rl.builder.dedup import dropped_documents
+from webscale_rl.builder.documents import dropped_documents
 
 pytestmark = pytest.mark.slow
 
