@@ -39,7 +39,7 @@ _COSTLY = re.compile(r"\d{3,}\s*!|\^\s*\{?\s*[-+]?\d{3,}|\*\*\s*\(?\s*\d{3,}|\^\
 # Extraction: the final answer out of a free-form response
 # ---------------------------------------------------------------------------------------
 
-# The instruction every RL prompt of the dataset ends with (dataset_card/layout.py builds the
+# The instruction every RL prompt of the dataset ends with (builder/write.py builds the
 # prompt from it). A completion that repeats it, or the question, has not answered: the copies
 # are removed before the answer is extracted.
 PROMPT_INSTRUCTION = "Give a short, exact answer. Put only the final answer inside \\boxed{}."

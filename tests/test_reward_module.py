@@ -15,7 +15,7 @@ import pytest
 
 from test_equivalence import load_cases
 from test_hacking import HACKS
-from test_layout import fake_build
+from test_write import fake_build
 from webscale_rl.dataset_card import reward_module
 from webscale_rl.dataset_card.card import write_card
 from webscale_rl.eval import reward as project_reward
