@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from webscale_rl.eval.verify import decide, extract_answer, infer_type, parse_number, score, split_list, verify, yes_no
+from webscale_rl.eval.answers.extract import extract_answer
+from webscale_rl.eval.answers.lists import split_list
+from webscale_rl.eval.answers.numbers import parse_number
+from webscale_rl.eval.answers.polarity import yes_no
+from webscale_rl.eval.verify import decide, infer_type, score, verify
 
 REPO = Path(__file__).resolve().parents[1]
 
