@@ -9,17 +9,14 @@ its own drop reason before the (paid) check stage sees the pair.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from webscale_rl.eval.answers.text import normalize
 
 EXTRACTIVE = {"number", "date", "name", "short_phrase", "list"}
 MAX_ANSWER_WORDS = {"list": 16}  # other types: 8 words; a longer answer is an explanation, not a checkable value
 DEFAULT_MAX_ANSWER_WORDS = 8
 MAX_LIST_ITEM_WORDS = 5
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "`": "'", "\u00b4": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-                         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-                         "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026|\[\.\.\.\])\s*")
 _THOUSANDS = re.compile(r"(?<=\d)[,\u2009\u202f ](?=\d{3}\b)")
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
@@ -53,12 +50,6 @@ def sentences(document: str) -> list[str]:
     for line in document.splitlines():
         out += [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
     return out
-
-
-def normalize(text: str) -> str:
-    """Unicode-fold, straighten quotes and dashes, lowercase, collapse whitespace."""
-    text = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES).casefold()
-    return " ".join(text.split())
 
 
 def _strip_edges(text: str) -> str:

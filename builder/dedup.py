@@ -34,6 +34,7 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from webscale_rl.builder.config import DEDUP_DEFAULTS, MINHASH_DEFAULTS, ConfigError, unknown_key
+from webscale_rl.eval.answers.text import normal_words
 
 DEDUP_KEYS = set(DEDUP_DEFAULTS)
 # Filters that count drops without a reason: the reason their drops get in the funnel.
@@ -230,7 +231,7 @@ _CHUNK = 8192  # shingles per block of the signature computation (8 MB at 128 pe
 
 def _normalize(question: str) -> str:
     """Lower case, punctuation dropped, whitespace collapsed."""
-    return " ".join("".join(c if c.isalnum() else " " for c in question.lower()).split())
+    return " ".join(normal_words(question))
 
 
 def _shingle_hashes(questions: list[str]) -> tuple[np.ndarray, np.ndarray]:

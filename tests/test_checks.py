@@ -43,7 +43,7 @@ def test_evidence_quote_must_occur_in_the_document(evidence: str, found: bool) -
     ("12%", "number", True), ("0.12", "number", True), ("1.874", "number", False),  # a percent only where one is written
     ("3 June 1874", "date", True), ("June 3, 1874", "date", True), ("1874-06-03", "date", True),
     ("4 June 1874", "date", False),
-    ("Zürich", "name", True), ("zurich", "name", False), ("Bern", "name", False),
+    ("Zürich", "name", True), ("zurich", "name", True), ("Bern", "name", False),  # accents folded, as the reward folds them
     ("theodolites, chains and photographs", "list", True), ("photographs and theodolites", "list", True),
     ("theodolites and lasers", "list", False),
     ("anything at all", "yes_no", True), ("x^2 + 1", "expression", True),  # not extractive

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from webscale_rl.eval.answers.text import ascii_fold
+from webscale_rl.eval.answers.text import normalize
 
 _MONTHS = {name: i for i, names in enumerate([
     ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
@@ -45,7 +45,7 @@ def parse_dates(text: str) -> set[Date]:
 def _date_spans(text: str) -> list[set[Date]]:
     """The readings of each date written in the text, one set per date; a span already
     used by a longer pattern is not read again."""
-    text = ascii_fold(text).lower()
+    text = normalize(text)
     text = _WEEKDAYS.sub(" ", text)
     text = re.sub(r"\b(the)\b", " ", text)
     text = " ".join(text.split())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from webscale_rl.eval.answers.text import ascii_fold
+from webscale_rl.eval.answers.text import normal_words, normalize
 
 # The instruction every RL prompt of the dataset ends with (dataset_card/layout.py builds the
 # prompt from it). A completion that repeats it, or the question, has not answered: the copies
@@ -80,15 +80,11 @@ def strip_echo(response: str, question: str | None = None) -> str:
     return text
 
 
-def _echo_words(text: str) -> list[str]:
-    return re.findall(r"\w+", ascii_fold(text).casefold())
-
-
 def copies_question(answer: str, question: str | None) -> bool:
     """The answer shares a run of ECHO_RUN words with the question: a cut copy of the prompt."""
     if not question:
         return False
-    q, a = _echo_words(question), _echo_words(answer)
+    q, a = normal_words(question), normal_words(answer)
     runs = {tuple(q[i:i + ECHO_RUN]) for i in range(len(q) - ECHO_RUN + 1)}
     return any(tuple(a[i:i + ECHO_RUN]) in runs for i in range(len(a) - ECHO_RUN + 1))
 
@@ -166,4 +162,4 @@ def _bullet_block(lines: list[str], from_start: bool) -> str | None:
 
 def light(text: str) -> str:
     """Case, accents, spacing and outer wrappers only: safe for every type (keeps '1.5' != '15')."""
-    return " ".join(ascii_fold(strip_wrappers(text)).casefold().split())
+    return normalize(strip_wrappers(text))

@@ -29,14 +29,12 @@ _ABBREVIATIONS: dict[str, str] = table("names")["abbreviations"]
 # Names of one thing: "US" / "United States of America", "DNA" / "deoxyribonucleic acid".
 _ALIASES = [set(group) for group in table("names")["aliases"]]
 _ACRONYM_SKIP = {"of", "and", "for", "the", "in", "on", "to", "a", "an"}
-_FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe",
-                             "Œ": "OE", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ı": "i", "ð": "d"})
 
 
 def _phrase_tokens(text: str, is_name: bool = False) -> list[str]:
     """Lower-case word tokens without articles or punctuation. An all-capitals word of 3+
     letters (HTTPS, NASA) is marked with a trailing "_" so it is never de-pluralised."""
-    text = ascii_fold(text.translate(_FOLD_EXTRA))
+    text = ascii_fold(text)
     caps = {w.casefold() for w in re.findall(r"\b[A-Z]{3,}\b", text)}
     if is_name:
         text = re.sub(r"\b([A-Za-z])\.\s*", r"\1 ", text)  # "J.S. Bach" -> "J S Bach"
@@ -152,7 +150,7 @@ def _name_like(text: str) -> bool:
     """The text reads as one name: capitalised words, initials and name particles, no sentence
     break and no clause punctuation ("Albert Einstein", "Leonardo da Vinci", "J. S. Bach"; not
     "London. Paris" nor "the answer is not Paris")."""
-    t = ascii_fold(str(text).translate(_FOLD_EXTRA)).strip()
+    t = ascii_fold(str(text)).strip()
     if re.search(r"[,;:!?()\[\]/]", t):
         return False
     for m in re.finditer(r"(\w+)\.\s+\S", t):
