@@ -27,10 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 FILENAME = "reward.py"
-# in eval/, inlined in this order: a module comes after those whose names it uses at import
-SOURCES = ("answers/text.py", "answers/tables.py", "answers/expressions.py", "answers/extract.py",
-           "answers/numbers.py", "answers/dates.py", "answers/polarity.py", "answers/phrases.py",
-           "answers/lists.py", "answers/guards.py", "verify.py", "reward.py")
+ENTRY = "reward.py"  # in eval/; inlined after every module of eval/ it imports, each after its own imports
 TABLES = "answers/tables.py"  # reads answers/*.json: replaced by the tables themselves
 ALLOWED_IMPORTS = {"math_verify"}  # beyond the standard library
 REQUIREMENTS = "math-verify==0.9.0"  # the pin of pyproject.toml; sympy and latex2sympy2 come with it
@@ -101,9 +98,26 @@ def _body(text: str) -> str:
     return "".join(line for number, line in enumerate(lines, start=1) if number not in drop).strip("\n") + "\n"
 
 
+def sources() -> list[str]:
+    """ENTRY and the modules of eval/ it imports, directly or not, each after those it imports
+    (so a name a module uses at import exists by then), as paths in eval/."""
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        for node in ast.walk(ast.parse(_source(name))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("webscale_rl.eval."):
+                visit(node.module.removeprefix("webscale_rl.eval.").replace(".", "/") + ".py")
+        order.append(name)
+
+    visit(ENTRY)
+    return order
+
+
 def sources_digest() -> str:
     digest = hashlib.sha256()
-    for name in (*SOURCES, *(f"answers/{table}" for table in _table_names())):
+    for name in (*sources(), *(f"answers/{table}" for table in _table_names())):
         digest.update(_source(name).encode("utf-8"))
     return digest.hexdigest()
 
@@ -111,7 +125,7 @@ def sources_digest() -> str:
 def render() -> str:
     """The text of reward.py; the same sources always give the same bytes."""
     parts = [HEADER.format(digest=sources_digest()[:16], requirements=REQUIREMENTS)]
-    for name in SOURCES:
+    for name in sources():
         body = _tables_inline() if name == TABLES else _body(_source(name))
         parts.append(f"\n\n# {'-' * 87}\n# from eval/{name}\n# {'-' * 87}\n\n{body}")
     text = "".join(parts)
