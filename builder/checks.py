@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from webscale_rl.eval.answers.text import normalize
+from webscale_rl.eval.verify import locate
 
 EXTRACTIVE = {"number", "date", "name", "short_phrase", "list"}
 MAX_ANSWER_WORDS = {"list": 16}  # other types: 8 words; a longer answer is an explanation, not a checkable value
@@ -89,45 +90,12 @@ def _list_items(answer: str) -> list[str]:
     return [p for p in (_strip_edges(p) for p in parts) if p]
 
 
-def _phrase_in(phrase: str, text: str) -> bool:
-    """As a phrase (word-bounded), or else every content word present in the text."""
-    norm_phrase, norm_text = _strip_edges(normalize(phrase)), normalize(text)
-    if norm_phrase and re.search(rf"(?<!\w){re.escape(norm_phrase)}(?!\w)", norm_text):
-        return True
-    words = _content_words(phrase)
-    return bool(words) and set(words) <= set(_words(text))
-
-
-def _date_in(answer: str, text: str) -> bool:
-    """Every number and month name of the date appears in the text, in any common format
-    (a month may be written as a name in one and as a number in the other)."""
-    text_months = {_MONTHS[w] for w in _words(text) if w in _MONTHS}
-    text_numbers = set(_numbers(text)) | set(text_months)
-    wanted_months = {_MONTHS[w] for w in _words(answer) if w in _MONTHS}
-    wanted_numbers = _numbers(answer)
-    if not (wanted_months or wanted_numbers):
-        return False
-    return wanted_months <= text_months and all(n in text_numbers for n in wanted_numbers)
-
-
 def answer_in_text(answer: str, text: str, answer_type: str) -> bool:
-    """Whether an extractive answer can be read off the text (non-extractive types pass)."""
+    """Whether an extractive answer can be read off the text (non-extractive types pass): a
+    run of its words earns the reward against the answer, as eval/verify.locate finds it."""
     if answer_type not in EXTRACTIVE:
         return True
-    if answer_type == "number":
-        wanted = _numbers(answer)
-        if not wanted:  # a number written in words ("twelve") must appear as written
-            return _phrase_in(answer, text)
-        have = set(_numbers(text))
-        # 12% is 0.12, but only where a percent is written: 8 grams is not 800 milligrams
-        percent = any("%" in t or "percent" in t for t in (normalize(answer), normalize(text)))
-        return all(n in have or percent and (n * 100 in have or n / 100 in have) for n in wanted)
-    if answer_type == "date":
-        return _phrase_in(answer, text) or _date_in(answer, text)
-    if answer_type == "list":
-        items = _list_items(answer)
-        return bool(items) and all(_phrase_in(item, text) for item in items)
-    return _phrase_in(answer, text)
+    return bool(locate(answer, text, answer_type))
 
 
 # Words that say nothing about what a question is about.

@@ -38,10 +38,11 @@ from webscale_rl.eval.answers.extract import (
     strip_wrappers,
 )
 from webscale_rl.eval.answers.guards import gamed
-from webscale_rl.eval.answers.lists import compare_list
+from webscale_rl.eval.answers.lists import compare_list, split_list
 from webscale_rl.eval.answers.numbers import compare_number, parse_number
 from webscale_rl.eval.answers.phrases import compare_phrase
 from webscale_rl.eval.answers.polarity import compare_yes_no, yes_no
+from webscale_rl.eval.answers.spans import candidate_spans
 
 ANSWER_TYPES = ("number", "date", "name", "short_phrase", "yes_no", "list", "expression")
 MAX_ANSWER_CHARS = 500  # a longer extracted answer is no short answer: it scores 0 without parsing
@@ -49,6 +50,7 @@ MAX_ANSWER_CHARS = 500  # a longer extracted answer is no short answer: it score
 _MATHY = re.compile(r"\\[a-zA-Z]+|\^|sqrt|\bpi\b|π|[a-zA-Z]\s*[=+*/]\s*[\w(]|\d\s*[a-rt-zA-Z]\b(?!\.)|[=<>≤≥!]")
 
 
+@lru_cache(maxsize=65536)
 def infer_type(gold: str) -> str:
     """The most specific type the reference reads as."""
     text = strip_wrappers(str(gold))
@@ -81,14 +83,15 @@ def _compare(pred: str, gold: str, kind: str) -> bool | None:
 
 
 
+def _item_type(item: str) -> str:
+    """The type one item of a list is read as: its own, a phrase where that is a list or an expression."""
+    kind = infer_type(item)
+    return "short_phrase" if kind in ("list", "expression") else kind
+
+
 def _atom_equal(pred: str, gold: str) -> bool:
     """One item of a list against one of the reference: by the item's own type."""
-    if light(pred) == light(gold):
-        return True
-    kind = infer_type(gold)
-    if kind in ("list", "expression"):
-        kind = "short_phrase"
-    return bool(_compare(pred, gold, kind))
+    return light(pred) == light(gold) or bool(_compare(pred, gold, _item_type(gold)))
 
 
 def decide(prediction: str, ground_truth: str, answer_type: str | None = None,
@@ -150,3 +153,21 @@ def score(prediction: str, ground_truth: str, answer_type: str | None = None, qu
         return 1.0 if verify(prediction, ground_truth, answer_type, question) else 0.0
     except Exception:  # noqa: BLE001
         return 0.0
+
+
+def locate(answer: str, text: str, answer_type: str) -> list[str]:
+    """The spans of the text that state the answer: runs of its words that this check, given
+    one as a model's response, accepts for the answer (one span per item of a list, each item
+    read as its own type); [] when the text does not state it. The pair checks call an answer
+    found in a document or its evidence sentence when this finds it, so they and the reward
+    never disagree on what a document says."""
+    if answer_type == "list":
+        items = split_list(answer)
+        spans = [_first_span(item, text, _item_type(item)) for item in items]
+        return spans if items and all(spans) else []
+    span = _first_span(answer, text, answer_type)
+    return [span] if span else []
+
+
+def _first_span(answer: str, text: str, answer_type: str) -> str:
+    return next((span for span in candidate_spans(answer, text) if decide(span, answer, answer_type) is True), "")

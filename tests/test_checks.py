@@ -40,6 +40,7 @@ def test_evidence_quote_must_occur_in_the_document(evidence: str, found: bool) -
 
 @pytest.mark.parametrize("answer, answer_type, found", [
     ("1240", "number", True), ("1,240 metres", "number", True), ("1241", "number", False),
+    ("1.24 km", "number", True), ("twelve percent", "number", True), ("1.24 miles", "number", False),  # read as the reward reads them
     ("12%", "number", True), ("0.12", "number", True), ("1.874", "number", False),  # a percent only where one is written
     ("3 June 1874", "date", True), ("June 3, 1874", "date", True), ("1874-06-03", "date", True),
     ("4 June 1874", "date", False),

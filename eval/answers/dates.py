@@ -13,7 +13,8 @@ _MONTHS = {name: i for i, names in enumerate([
     ("october", "oct"), ("november", "nov"), ("december", "dec")], start=1) for name in names}
 _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
 _WEEKDAYS = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b,?", re.I)
-_ERA = r"(?:\s*(?P<era>bce|bc|ce|ad|b\.c\.e\.|b\.c\.|a\.d\.|c\.e\.))?"
+_ERA_WORD = r"bce|bc|ce|ad|b\.c\.e\.|b\.c\.|a\.d\.|c\.e\."
+_ERA = r"(?:\s*(?P<era>" + _ERA_WORD + r"))?"
 _DATE_PATTERNS = [
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
     re.compile(r"\b(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})\b"),
@@ -28,6 +29,12 @@ _DATE_PATTERNS = [
     re.compile(r"(?:^|\b(?:in|year|of)\s+)(?P<y>\d{1,4})" + _ERA + r"(?:\s|$)"),
     re.compile(r"\b(?P<y>\d{3,4})" + _ERA + r"$"),
 ]
+
+
+def date_word(word: str) -> bool:
+    """The word names a month ("June", "Sept") or an era ("BC", "A.D.")."""
+    lowered = word.lower()
+    return lowered.rstrip(".") in _MONTHS or re.fullmatch(_ERA_WORD, lowered) is not None
 
 Date = tuple  # (year | None, month | None, day | None)
 

@@ -118,6 +118,18 @@ _NUMBER = re.compile(
 _MAGNITUDES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
                "trillion": 12, "tn": 12, "lakh": 5, "crore": 7}
 
+# The last word of every unit ("tons" of "metric tons") and the words of a percent.
+_QUANTITY_TAILS = {alias.split()[-1].lower() for alias in UNIT_ALIAS} | {"percent", "cent", "pct", "pp", "point", "points"}
+
+
+def quantity_word(word: str) -> bool:
+    """The word is part of how a quantity is written: it has a digit, a currency sign or a
+    vulgar fraction, or it is a number word ("twelve", "half", "dozen"), a magnitude ("million",
+    "bn"), a unit or a percent."""
+    lowered = word.lower()
+    return bool(re.search(r"[\d$€£¥₹½⅓⅔¼¾⅕⅛%°]", word)) or lowered in _UNITS_WORDS or lowered in _TENS_WORDS or \
+        lowered in _SCALE_WORDS or lowered in _FRACTION_WORDS or lowered in _MAGNITUDES or lowered in _QUANTITY_TAILS
+
 
 def _latex_to_plain(text: str) -> str:
     """Numbers as LaTeX write them: \\frac{1}{2}, 50\\%, \\$5, 3 \\times 10^{8}, 90^\\circ."""

@@ -5,6 +5,7 @@ is named in full, a surname alone is not the name."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from webscale_rl.eval.answers.numbers import numbers_equal, parse_number, replace_number_words
 from webscale_rl.eval.answers.tables import table
@@ -47,6 +48,23 @@ def _phrase_tokens(text: str, is_name: bool = False) -> list[str]:
     text = replace_number_words(text)
     return [_ABBREVIATIONS.get(t, t) + ("_" if t in caps else "") for t in text.split() if t not in _ARTICLES]
 
+
+@lru_cache(maxsize=65536)
+def word_keys(text: str) -> frozenset[str]:
+    """What a phrase shares with every phrase these rules call equal to it, one key of one word
+    being a prefix of a key of the other: its words cut to four letters (plurals, spellings,
+    "data base" / "database"), umlauts written out or not (Goedel / Gödel), initials (J. S. Bach),
+    the words of its aliases (US / United States) and its initials (NASA for the words it
+    abbreviates; the other way round, eval/answers/spans.py reads one word as initials)."""
+    forms: set[str] = set()
+    for is_name in (False, True):
+        tokens = [t for t in _plain(_phrase_tokens(text, is_name)) if t not in _ACRONYM_SKIP]
+        forms |= set(tokens) | {re.sub(r"([aou])e", r"\1", t) for t in tokens}
+        group = _alias_group(tokens)
+        if group is not None:
+            forms |= {word for member in _ALIASES[group] for word in member.split()}
+        forms.add("".join(t[0] for t in tokens) if len(tokens) > 1 else "")
+    return frozenset(form[:4] for form in forms if form)
 
 def _stem(token: str) -> str:
     if token[:1].isdigit():
