@@ -60,6 +60,15 @@ def test_wrong_but_close_numbers_are_rejected():
     assert verify("12k", "12,000", "number")
 
 
+@pytest.mark.parametrize("words, value", [
+    ("fourteen", 14), ("sixty", 60), ("seventy-seven", 77), ("ninety", 90), ("eighteen hundred", 1800),
+    ("two thousand and five", 2005), ("twelve thousand", 12000),
+])
+def test_number_words_are_read_whole(words, value):
+    assert parse_number(words).value == value
+    assert verify(str(value), words, "number") and not verify(str(value)[0], words, "number")
+
+
 def test_yes_no_polarity_and_hedges():
     assert yes_no("No, it does not.") == "no"
     assert yes_no("It can't") == "no"

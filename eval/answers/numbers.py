@@ -22,8 +22,9 @@ _UNITS_WORDS = {
 _TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
                "eighty": 80, "ninety": 90}
 _SCALE_WORDS = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+# each word whole: "fourteen" and "sixty" are not "four" and "six" followed by letters
 _NUMBER_WORD = re.compile(
-    r"\b(?:(?:" + "|".join(list(_UNITS_WORDS) + list(_TENS_WORDS) + list(_SCALE_WORDS)) + r")(?:[\s-]+(?:and[\s-]+)?)?)+", re.I)
+    r"\b(?:(?:" + "|".join(list(_UNITS_WORDS) + list(_TENS_WORDS) + list(_SCALE_WORDS)) + r")\b(?:[\s-]+(?:and[\s-]+)?)?)+", re.I)
 
 
 def _words_value(words: list[str]) -> int | None:
