@@ -18,7 +18,7 @@ _INNER = re.compile(r"(?<=\w)[-‐‑‒–—/](?=\w)|(?<=[^\W\d])\.(?=[^\W\d])
 _EDGE = " \"'“”‘’«»()[]{},;:!?"  # what a span neither starts nor ends with
 
 
-def words(text: str) -> list[tuple[int, int]]:
+def word_bounds(text: str) -> list[tuple[int, int]]:
     """Where each word of the text starts and ends: what spaces separate, and the parts of a
     word joined by a hyphen, slash or dot ("Zürich-based" is "Zürich", "based" and itself)."""
     out = []
@@ -43,18 +43,19 @@ def candidate_spans(answer: str, text: str) -> Iterator[str]:
     "km", "June", "BC"). A one-word answer may be an acronym: then a span may also run from a
     word with its first letter to a word with its last."""
     keys = word_keys(answer)
-    valued = any(quantity_word(w) or date_word(w) for w in (answer[a:b].strip(_EDGE) for a, b in words(answer)))
-    initials = answer.strip(_EDGE).casefold() if len(words(answer)) == 1 and answer.strip(_EDGE).isalpha() else ""
+    answer_words = [answer[a:b].strip(_EDGE) for a, b in word_bounds(answer)]
+    valued = any(quantity_word(w) or date_word(w) for w in answer_words)
+    initials = answer_words[0].casefold() if len(answer_words) == 1 and answer_words[0].isalpha() else ""
 
     def may(word: str, end: bool) -> bool:
         if valued and (quantity_word(word) or date_word(word)):
             return True
         return _related(keys, word_keys(word)) or bool(initials) and word[:1].casefold() == initials[-1 if end else 0]
 
-    found = [(a, b, text[a:b].strip(_EDGE)) for a, b in words(text)]
+    found = [(a, b, text[a:b].strip(_EDGE)) for a, b in word_bounds(text)]
     opens = [bool(word) and may(word, end=False) for _, _, word in found]
     closes = [bool(word) and may(word, end=True) for _, _, word in found]
-    longest = len(words(answer)) + MAX_EXTRA_WORDS
+    longest = len(answer_words) + MAX_EXTRA_WORDS
     seen: set[str] = set()
     for i, (start, _, _) in enumerate(found):
         if not opens[i]:
