@@ -205,7 +205,7 @@ def names_one_of_many(question: str) -> bool:
 
 # A news story's dateline ("MILLBROOK, September 9 - ..."). With a region ("MILLBROOK, Vt. -")
 # a question can name the town fully; without one, no reader can tell which Millbrook it is.
-_DATELINE = re.compile(rf"^([A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){{0,3}})(?:,\s+([A-Z][\w.]*(?: \d{{1,2}})?))?\s+[-—–]\s", re.MULTILINE)
+_DATELINE = re.compile(r"^([A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})(?:,\s+([A-Z][\w.]*(?: \d{1,2})?))?\s+[-—–]\s", re.MULTILINE)
 _PLACE_KINDS = {"city", "town", "village", "county", "district", "school", "schools", "council", "borough"}
 
 
