@@ -11,13 +11,15 @@ from __future__ import annotations
 import xxhash
 from datasketch import MinHash, MinHashLSH
 
+from webscale_rl.eval.answers.text import normal_words
+
 SHINGLE = 5
 NUM_PERM = 128
 
 
 def _normalize(question: str) -> str:
     """Lower case, punctuation dropped, whitespace collapsed."""
-    return " ".join("".join(c if c.isalnum() else " " for c in question.lower()).split())
+    return " ".join(normal_words(question))
 
 
 def _shingles(question: str) -> set[str]:
