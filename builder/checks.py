@@ -9,17 +9,15 @@ its own drop reason before the (paid) check stage sees the pair.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from webscale_rl.eval.answers.text import normalize
+from webscale_rl.eval.verify import locate
 
 EXTRACTIVE = {"number", "date", "name", "short_phrase", "list"}
 MAX_ANSWER_WORDS = {"list": 16}  # other types: 8 words; a longer answer is an explanation, not a checkable value
 DEFAULT_MAX_ANSWER_WORDS = 8
 MAX_LIST_ITEM_WORDS = 5
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "`": "'", "\u00b4": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-                         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-                         "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026|\[\.\.\.\])\s*")
 _THOUSANDS = re.compile(r"(?<=\d)[,\u2009\u202f ](?=\d{3}\b)")
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
@@ -53,12 +51,6 @@ def sentences(document: str) -> list[str]:
     for line in document.splitlines():
         out += [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
     return out
-
-
-def normalize(text: str) -> str:
-    """Unicode-fold, straighten quotes and dashes, lowercase, collapse whitespace."""
-    text = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES).casefold()
-    return " ".join(text.split())
 
 
 def _strip_edges(text: str) -> str:
@@ -98,45 +90,12 @@ def _list_items(answer: str) -> list[str]:
     return [p for p in (_strip_edges(p) for p in parts) if p]
 
 
-def _phrase_in(phrase: str, text: str) -> bool:
-    """As a phrase (word-bounded), or else every content word present in the text."""
-    norm_phrase, norm_text = _strip_edges(normalize(phrase)), normalize(text)
-    if norm_phrase and re.search(rf"(?<!\w){re.escape(norm_phrase)}(?!\w)", norm_text):
-        return True
-    words = _content_words(phrase)
-    return bool(words) and set(words) <= set(_words(text))
-
-
-def _date_in(answer: str, text: str) -> bool:
-    """Every number and month name of the date appears in the text, in any common format
-    (a month may be written as a name in one and as a number in the other)."""
-    text_months = {_MONTHS[w] for w in _words(text) if w in _MONTHS}
-    text_numbers = set(_numbers(text)) | set(text_months)
-    wanted_months = {_MONTHS[w] for w in _words(answer) if w in _MONTHS}
-    wanted_numbers = _numbers(answer)
-    if not (wanted_months or wanted_numbers):
-        return False
-    return wanted_months <= text_months and all(n in text_numbers for n in wanted_numbers)
-
-
 def answer_in_text(answer: str, text: str, answer_type: str) -> bool:
-    """Whether an extractive answer can be read off the text (non-extractive types pass)."""
+    """Whether an extractive answer can be read off the text (non-extractive types pass): a
+    run of its words earns the reward against the answer, as eval/verify.locate finds it."""
     if answer_type not in EXTRACTIVE:
         return True
-    if answer_type == "number":
-        wanted = _numbers(answer)
-        if not wanted:  # a number written in words ("twelve") must appear as written
-            return _phrase_in(answer, text)
-        have = set(_numbers(text))
-        # 12% is 0.12, but only where a percent is written: 8 grams is not 800 milligrams
-        percent = any("%" in t or "percent" in t for t in (normalize(answer), normalize(text)))
-        return all(n in have or percent and (n * 100 in have or n / 100 in have) for n in wanted)
-    if answer_type == "date":
-        return _phrase_in(answer, text) or _date_in(answer, text)
-    if answer_type == "list":
-        items = _list_items(answer)
-        return bool(items) and all(_phrase_in(item, text) for item in items)
-    return _phrase_in(answer, text)
+    return bool(locate(answer, text, answer_type))
 
 
 # Words that say nothing about what a question is about.
@@ -213,6 +172,53 @@ _INSTANCE = re.compile(
     re.IGNORECASE)
 
 
+# Named, yet still one of many: a dish names no one recipe; "Dunbar's main paper" or "her book"
+# no one work without its title; "currently" or "this year" no one time; "the Lakeshore Open"
+# no one edition without its year.
+_RECIPE = re.compile(r"(?:\b[A-Z][\w'-]*\s+)*\b[Rr]ecipes?\b")  # with the dish's capitalised name
+_UNTITLED_WORK = re.compile(
+    r"(?:\b\w+['’]s|\b(?:her|his|their|its))\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:book|paper|article|film|movie|album|song|novel|essay|speech|thesis|poem|letter|lecture)s?\b", re.IGNORECASE)
+_TITLE_QUOTED = re.compile(r"[\"'“‘][A-Z]")
+_TIME_RELATIVE = re.compile(
+    r"\b(?:currently|now|nowadays|today|at present|presently|recently|so far|to date"
+    r"|(?:this|last|next) (?:year|month|week|season|spring|summer|autumn|fall|winter))\b", re.IGNORECASE)
+_EDITION = re.compile(r"\b(?:[A-Z][\w'-]+\s+){0,4}(?:Open|Tournament|Festival|Championships?|Conference|Marathon|Fair|Cup"
+                      r"|Awards|Games|Summit|Expo|Show|Election)\b")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+
+
+def names_one_of_many(question: str) -> bool:
+    """The question names a kind of thing that has many instances without saying which one:
+    a recipe, a person's untitled work, a time relative to when the text was written, a
+    recurring event without its year and without anyone else named."""
+    if _TIME_RELATIVE.search(question):
+        return True
+    recipe = _RECIPE.search(question)  # "the Moosewood red lentil soup recipe" names whose it is
+    if recipe and not _proper_names(question.replace(recipe.group(0), " ")):
+        return True
+    if _UNTITLED_WORK.search(question) and not (_TITLE_QUOTED.search(question) or _YEAR.search(question)):
+        return True  # "Darwin's 1859 book" is one book
+    edition = _EDITION.search(question)
+    return bool(edition) and not _YEAR.search(question) and not _proper_names(question.replace(edition.group(0), " "))
+
+
+# A news story's dateline ("MILLBROOK, September 9 - ..."). With a region ("MILLBROOK, Vt. -")
+# a question can name the town fully; without one, no reader can tell which Millbrook it is.
+_DATELINE = re.compile(r"^([A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})(?:,\s+([A-Z][\w.]*(?: \d{1,2})?))?\s+[-—–]\s", re.MULTILINE)
+_PLACE_KINDS = {"city", "town", "village", "county", "district", "school", "schools", "council", "borough"}
+
+
+def names_only_an_unplaced_town(question: str, document: str) -> bool:
+    """Every name in the question belongs to the town of a dateline that gives no region
+    ("How many people live in Millbrook?" of a story datelined "MILLBROOK -")."""
+    dateline = _DATELINE.search(document[:300])
+    if not dateline or dateline.group(2) and dateline.group(2).split()[0].lower() not in _MONTHS:
+        return False
+    names = _proper_names(question)
+    return bool(names) and names <= {w.lower() for w in dateline.group(1).split()} | _PLACE_KINDS
+
+
 def question_specific(question: str, subject: str) -> bool:
     """The question names what it asks about. When the subject has a proper name ("Pine Hollow
     Campground", "Harbor City"), the question carries a proper name too; otherwise it shares a
@@ -221,6 +227,8 @@ def question_specific(question: str, subject: str) -> bool:
     is named too. "What is the name of the campsite?", "Who voted against the grant
     program?" and "How many servings does the red lentil soup recipe make?" name nothing a
     reader without the document could look up."""
+    if names_one_of_many(question):
+        return False
     if _proper_names(question):
         return True
     if _INSTANCE.search(question):
@@ -332,6 +340,47 @@ def answer_fits_type(answer: str, answer_type: str) -> bool:
     return True
 
 
+# Units of measure (regex alternatives): a bare "20" for "20 nanograms per millilitre" answers nothing.
+MEASURE_UNITS = (
+    "percent|per cent|%|km|kilometres?|kilometers?|metres?|meters?|centimetres?|centimeters?|millimetres?|miles?|feet|foot|"
+    "inch(?:es)?|cm|mm|kg|kilograms?|grams?|g|mg|tonnes?|tons?|litres?|liters?|ml|euros?|dollars?|pounds?|yen|"
+    "years?|months?|weeks?|days?|hours?|minutes?|seconds?|degrees?|°C|°F|GHz|MHz|GB|MB|TB|watts?|W|kW|kWh|volts?|V|"
+    "(?:nano|micro|milli|kilo|mega|giga)(?:grams?|metres?|meters?|litres?|liters?|watts?|hertz)(?: per [a-z]+)?|MW|GW|"
+    "calories|kcal")
+_UNIT_AFTER = re.compile(rf"\s?(?:{MEASURE_UNITS})(?!\w)")
+_BARE_NUMBER = re.compile(r"[$€£]?\d[\d,]*(?:\.\d+)?")
+
+
+def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: str) -> bool:
+    """A bare number where the evidence gives it a unit the question does not name: "20" for
+    "20 nanograms per millilitre, or 50 nanomoles per litre" is right in one unit only."""
+    value = answer.strip()
+    if answer_type != "number" or not _BARE_NUMBER.fullmatch(value):
+        return False
+    for m in re.finditer(rf"(?<![\w.]){re.escape(value)}(?!\d)", evidence):
+        unit = _UNIT_AFTER.match(evidence, m.end())
+        if unit and not re.search(rf"(?<!\w){re.escape(normalize(unit.group(0).strip()))}", normalize(question)):
+            return True
+    return False
+
+
+def answer_is_guessable(answer: str, answer_type: str) -> bool:
+    """Yes or no: a policy that guesses is rewarded half the time, so the reward says little
+    about whether it read anything. (On the labelled pairs every yes/no pair was bad.)"""
+    return answer_type == "yes_no" or normalize(answer).strip(" .!") in {"yes", "no", "true", "false"}
+
+
+_EXAMPLE_CUE = re.compile(r"\b(?:such as|including|like|for example|for instance|e\.g\.|among them|notably)[\s,:]*$")
+
+
+def answer_is_example(answer: str, evidence: str) -> bool:
+    """The evidence gives the answer as an example ("Nordic countries such as Denmark and
+    Norway"), so a question asking for all of them has a longer right answer."""
+    text, value = normalize(evidence), _strip_edges(normalize(answer))
+    at = text.find(value) if value else -1
+    return at >= 0 and _EXAMPLE_CUE.search(text[:at]) is not None
+
+
 def is_question(question: str) -> bool:
     """A question ends with a question mark; titles and statements do not ask anything."""
     return question.rstrip().endswith("?")
@@ -352,10 +401,16 @@ def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
         reasons.append("answer_type_mismatch")
     if not answer_is_short(pair["answer"], pair["answer_type"]):
         reasons.append("answer_too_long")
+    if answer_is_guessable(pair["answer"], pair["answer_type"]):
+        reasons.append("answer_yes_no")
     if not answer_in_text(pair["answer"], document, pair["answer_type"]):
         reasons.append("answer_not_in_document")
     if not evidence_in_document(pair["evidence"], document):
         reasons.append("evidence_not_in_document")
+    if answer_is_example(pair["answer"], pair["evidence"]):
+        reasons.append("answer_is_example")
+    if answer_lacks_unit(pair["question"], pair["answer"], pair["answer_type"], pair["evidence"]):
+        reasons.append("answer_lacks_unit")
     if not answer_fits_question(pair["question"], pair["answer"], pair["answer_type"]):
         reasons.append("answer_does_not_fit_question")
     if not question_grounded(pair["question"], document):
@@ -364,6 +419,7 @@ def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
         reasons.append("question_leaks_answer")
     if refers_to_passage(pair["question"]):
         reasons.append("question_refers_to_passage")
-    if not question_specific(pair["question"], subject or document.split("\n", 1)[0]):
+    if not question_specific(pair["question"], subject or document.split("\n", 1)[0]) \
+            or names_only_an_unplaced_town(pair["question"], document):
         reasons.append("question_not_specific")
     return reasons

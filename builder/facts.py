@@ -15,20 +15,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from webscale_rl.builder.checks import normalize, sentences, stems
+from webscale_rl.builder.checks import MEASURE_UNITS, answer_is_example, sentences, stems
+from webscale_rl.eval.answers.text import normalize
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b|\b{_MONTH}\s+\d{{1,2}}\b"
     r"|(?<![\w-])(?:1[0-9]|20)\d{2}s?\b")
 # A number, with its currency sign, percent sign or unit when the sentence gives one.
-_UNITS = (
-    "percent|per cent|%|km|kilometres?|kilometers?|metres?|meters?|centimetres?|centimeters?|millimetres?|miles?|feet|foot|"
-    "inch(?:es)?|cm|mm|kg|kilograms?|grams?|g|mg|tonnes?|tons?|litres?|liters?|ml|euros?|dollars?|pounds?|yen|"
-    "years?|months?|weeks?|days?|hours?|minutes?|seconds?|degrees?|°C|°F|GHz|MHz|GB|MB|TB|watts?|W|kW|kWh|volts?|V|"
-    "(?:nano|micro|milli|kilo|mega|giga)(?:grams?|metres?|meters?|litres?|liters?|watts?|hertz)(?: per [a-z]+)?|MW|GW|"
-    "calories|kcal|people|students|children|members|pages|steps|players|seats|rooms|times|episodes|votes|species|"
-    "countries|languages")
+_UNITS = MEASURE_UNITS + (
+    "|people|students|children|members|pages|steps|players|seats|rooms|times|episodes|votes|species|countries|languages")
 _AMOUNT = re.compile(
     rf"(?<![\w.,^-])(?:[$€£]\s?)?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b|%)?(?!\w)"
     rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b|%)?(?!\w)")
@@ -148,7 +144,7 @@ def candidates(document: str, subject: str) -> list[Fact]:
             continue  # a fragment, or a line of code
         for answer, answer_type in _spans(sentence, subject):
             key = normalize(answer)
-            if key in seen:
+            if key in seen or answer_is_example(answer, sentence):  # "such as Denmark and Norway": not all of them
                 continue
             seen.add(key)
             out.append(Fact(sentence, answer, answer_type, before))

@@ -13,8 +13,9 @@ from pathlib import Path
 import yaml
 
 from webscale_rl.builder.config import config_hash, public
-from webscale_rl.builder.dedup import near_duplicate_questions
+from webscale_rl.builder.question_dedup import near_duplicate_questions
 from webscale_rl.builder.stages.common import PROMPT_VERSION
+from webscale_rl.builder.write import write_dataset
 from webscale_rl.eval.decontam import contaminated, load_benchmarks
 
 
@@ -111,8 +112,6 @@ def finalize(cfg: dict, llm_output: Path, prefilter_funnel: dict, models: dict[s
              budget_stop: dict | None = None) -> dict:
     """Write records, stats.json and build_config.yaml; return the stats. After a stop at the
     token budget, the documents left over are counted as `not_processed_budget`."""
-    from webscale_rl.dataset_card.layout import write_dataset
-
     out = Path(cfg["output_dir"])
     docs = read_rollouts(llm_output)
     records, funnel = make_records(docs, cfg, models)

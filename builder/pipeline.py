@@ -1,7 +1,8 @@
-"""The build, in one readable place: read -> heuristic pre-filter -> dedup -> the four LLM
-stages -> dataset-wide question dedup and decontamination -> one output folder.
+"""The build, in one readable place: read -> heuristic pre-filter -> dedup -> the LLM stages ->
+dataset-wide question dedup and decontamination -> one output folder.
 
-Executors only run what is composed here: local by default, Slurm or Ray by config.
+Each executor stage is listed here step by step, top to bottom (`document_stages`, `llm_steps`);
+executors only run them: local by default, Slurm or Ray by config (`make_executor`).
 `webscale-rl build --config FILE` and `make build-dataset` call `main`.
 """
 
@@ -15,17 +16,25 @@ import shlex
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.dedup import MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
+from datatrove.pipeline.dedup.exact_dedup import ExactDedupFilter, ExactFindDedups
+from datatrove.pipeline.dedup.minhash import MinhashDedupBuckets
 from datatrove.pipeline.inference.run_inference import InferenceConfig
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from webscale_rl.builder.budget import BudgetedRollout, BudgetSpent, max_tokens_for, spent_in
 from webscale_rl.builder.config import ConfigError, config_hash, endpoints_from, load_config
-from webscale_rl.builder.dedup import collect_funnel, document_executors
+from webscale_rl.builder.dedup import EXACT_CONFIG, FirstSeenExactSignature, dedup_settings
+from webscale_rl.builder.documents import DocumentFolders, RankFileReader, keep_exclusions, rank_writer
 from webscale_rl.builder.finalize import finalize
+from webscale_rl.builder.funnel import Tally, collect_funnel
 from webscale_rl.builder.inputs import make_reader
 from webscale_rl.builder.prefilter import prefilter_steps
 from webscale_rl.builder.rollout import Progress, Settings, rollout
@@ -34,8 +43,97 @@ from webscale_rl.inference import TransportInferenceRunner
 from webscale_rl.models import PRESETS
 from webscale_rl.processes import Stopped, children_die_with_parent, stop_on_signals
 from webscale_rl.server import EmbeddedServer
+from webscale_rl.transport import Endpoint
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Stage:
+    """One executor's steps; `tasks` None runs as many tasks as the config's executor says."""
+
+    name: str
+    steps: list[PipelineStep]
+    tasks: int | None = None
+
+
+def document_stages(cfg: dict, docs: DocumentFolders) -> list[Stage]:
+    """Read, pre-filter and deduplicate, in run order; each stage waits for the one before.
+
+    Exact dedup hashes the whitespace-normalised text and keeps the first copy in input order, as
+    MinHash does. The stages that filter a rank's pre-filtered documents read that rank's file,
+    so signatures and filters see the same documents in the same order."""
+    dedup = dedup_settings(cfg["dedup"])
+
+    def dropped(reason: str) -> JsonlWriter | None:
+        """Where a dedup filter keeps what it drops, when dropped documents are kept."""
+        return rank_writer(docs.dropped / reason) if dedup.keep_dropped else None
+
+    def exact_filter(exclusion_writer: JsonlWriter | None) -> list[PipelineStep]:
+        return [ExactDedupFilter(str(docs.exact / "dups"), config=EXACT_CONFIG, exclusion_writer=exclusion_writer)] if dedup.exact else []
+
+    stages = [Stage("1_prefilter", [
+        *make_reader(cfg["input"]),
+        *keep_exclusions(prefilter_steps(cfg["prefilter"]), docs.dropped / "prefilter" if dedup.keep_dropped else None),
+        rank_writer(docs.prefiltered),
+        *([FirstSeenExactSignature(str(docs.exact / "sigs"), config=EXACT_CONFIG)] if dedup.exact else []),
+    ])]
+    if dedup.exact:
+        stages.append(Stage("2_exact_find", [
+            ExactFindDedups(str(docs.exact / "sigs"), str(docs.exact / "dups"), config=EXACT_CONFIG),
+        ], tasks=1))
+    if dedup.minhash:
+        stages += [
+            Stage("3_minhash_sig", [
+                RankFileReader(docs.prefiltered),
+                *exact_filter(None),
+                MinhashDedupSignature(str(docs.minhash / "sigs"), config=dedup.minhash),
+            ]),
+            Stage("4_minhash_buckets", [
+                MinhashDedupBuckets(str(docs.minhash / "sigs"), str(docs.minhash / "buckets"), config=dedup.minhash),
+            ], tasks=dedup.minhash.num_buckets),
+            Stage("5_minhash_cluster", [
+                MinhashDedupCluster(str(docs.minhash / "buckets"), str(docs.minhash / "remove"), config=dedup.minhash),
+            ], tasks=1),
+        ]
+    stages.append(Stage("6_final", [
+        RankFileReader(docs.prefiltered),
+        *exact_filter(dropped("exact_duplicate")),
+        *([MinhashDedupFilter(str(docs.minhash / "remove"), exclusion_writer=dropped("near_duplicate"))] if dedup.minhash else []),
+        Tally(),
+        rank_writer(docs.survivors),
+    ]))
+    return stages
+
+
+def document_funnel(docs: DocumentFolders, stages: list[Stage]) -> dict:
+    """The first stage counts what came in and what the pre-filter dropped, the last what dedup
+    dropped and what goes on (the MinHash signature stage drops exact copies again, uncounted)."""
+    return collect_funnel([docs.logs / stages[0].name, docs.logs / stages[-1].name])
+
+
+def llm_steps(cfg: dict, survivors: Path, llm_dir: Path, endpoints: list[Endpoint], rollout_fn: Callable,
+              settings: Settings) -> list[PipelineStep]:
+    """The LLM stage: each surviving document through `rollout_fn` (the LLM calls and the pair
+    checks) in datatrove's InferenceRunner, checkpointed, with a replay cache for resumed runs."""
+    return [
+        JsonlReader(str(survivors), glob_pattern="*.jsonl"),
+        TransportInferenceRunner(
+            rollout_fn=rollout_fn,
+            shared_context={"settings": settings},
+            config=InferenceConfig(
+                server_type="endpoint", model_name_or_path="per-stage", endpoint_url=endpoints[0].urls[0] if endpoints[0].urls else "provider",
+                max_concurrent_generations=sum(e.max_in_flight for e in endpoints),
+                # Unused by our TransportServer (each attempt is timed by its endpoint's timeout): see webscale_rl/inference.py.
+                max_concurrent_documents=cfg["max_concurrent_documents"], request_timeout=None,
+                metric_interval=3600,
+            ),
+            output_writer=JsonlWriter(str(llm_dir / "output"), output_filename="${rank}_chunk_${chunk_index}.jsonl", compression=None),
+            checkpoints_local_dir=str(llm_dir / "checkpoints"),
+            records_per_chunk=cfg["records_per_chunk"],
+            endpoints=endpoints,
+        ),
+    ]
 
 
 def make_executor(cfg: dict, pipeline: list, logging_dir: Path, tasks: int | None = None, depends=None, job_name: str = "wsrl"):
@@ -61,6 +159,14 @@ def make_executor(cfg: dict, pipeline: list, logging_dir: Path, tasks: int | Non
         # No `depends=`: `build` runs the stages in turn and checks each (datatrove's would wait on a failed one forever).
         return RayPipelineExecutor(pipeline, tasks=tasks, logging_dir=str(logging_dir), **connect(opts))
     raise ConfigError(f"executor.type must be local, slurm or ray, got {kind!r}")
+
+
+def chained_executors(cfg: dict, stages: list[Stage], logs: Path) -> list:
+    """One executor per stage, logging under `logs/<stage name>`, each depending on the one before."""
+    executors: list = []
+    for stage in stages:
+        executors.append(make_executor(cfg, stage.steps, logs / stage.name, stage.tasks, depends=executors[-1] if executors else None))
+    return executors
 
 
 def runs_here(executor: dict) -> bool:
@@ -182,20 +288,16 @@ def build(cfg: dict, max_tokens: int | None = None, detach: bool = False) -> dic
     started = datetime.now(timezone.utc)
 
     # 1. Cheap first: read, pre-filter and deduplicate before any LLM call.
-    executors, survivors, logging_dirs = document_executors(
-        reader=lambda: make_reader(cfg["input"]),
-        prefilter=lambda: prefilter_steps(cfg["prefilter"]),
-        dedup_cfg=cfg["dedup"],
-        work_dir=work,
-        make_executor=lambda pipeline, logging_dir, tasks=None, depends=None: make_executor(cfg, pipeline, logging_dir, tasks, depends),
-    )
+    docs = DocumentFolders.under(work)
+    stages = document_stages(cfg, docs)
+    executors = chained_executors(cfg, stages, docs.logs)
     kind = cfg["executor"].get("type", "local")
     distributed = kind == "slurm"  # submitted jobs, chained by `depends=`, that run after this returns
     if not distributed:  # locally and on Ray, each stage runs to its end in turn
         for executor in executors:
             run_stage(executor)
 
-    # 2. The four LLM stages, checkpointed, with a replay cache for resumed runs.
+    # 2. The LLM stages.
     llm_out = work / "llm" / "output"
     settings = Settings.from_config(cfg)
     if max_tokens is not None and kind != "local":
@@ -204,23 +306,8 @@ def build(cfg: dict, max_tokens: int | None = None, detach: bool = False) -> dic
     rollout_fn = BudgetedRollout(rollout, max_tokens, spent_in(llm_out)) if max_tokens is not None else rollout
     budget_stop = None
     with running_endpoints(cfg) as (endpoints, endpoint_models):
-        runner = TransportInferenceRunner(
-            rollout_fn=rollout_fn,
-            shared_context={"settings": settings},
-            config=InferenceConfig(
-                server_type="endpoint", model_name_or_path="per-stage", endpoint_url=endpoints[0].urls[0] if endpoints[0].urls else "provider",
-                max_concurrent_generations=sum(e.max_in_flight for e in endpoints),
-                # Unused by our TransportServer (each attempt is timed by its endpoint's timeout): see webscale_rl/inference.py.
-                max_concurrent_documents=cfg["max_concurrent_documents"], request_timeout=None,
-                metric_interval=3600,
-            ),
-            output_writer=JsonlWriter(str(llm_out), output_filename="${rank}_chunk_${chunk_index}.jsonl", compression=None),
-            checkpoints_local_dir=str(work / "llm" / "checkpoints"),
-            records_per_chunk=cfg["records_per_chunk"],
-            endpoints=endpoints,
-        )
-        llm = make_executor(cfg, [JsonlReader(str(survivors), glob_pattern="*.jsonl"), runner], work / "logs" / "llm",
-                            depends=executors[-1] if distributed else None)
+        llm = make_executor(cfg, llm_steps(cfg, docs.survivors, work / "llm", endpoints, rollout_fn, settings),
+                            work / "logs" / "llm", depends=executors[-1] if distributed else None)
         if distributed:
             if live := live_jobs(out):  # submitting now would run their tasks twice
                 print(f"Slurm jobs {', '.join(live)} of this build are still queued or running; nothing submitted.")
@@ -242,14 +329,14 @@ def build(cfg: dict, max_tokens: int | None = None, detach: bool = False) -> dic
             with progress_while_running(out):
                 run_stage(llm)
         else:
-            with ProgressLine(total=count_lines(survivors), already_done=count_lines(llm_out)):
+            with ProgressLine(total=count_lines(docs.survivors), already_done=count_lines(llm_out)):
                 try:
                     llm.run()
                 except BudgetSpent as spent:
                     budget_stop = {"max_tokens": max_tokens, "spent": rollout_fn.spent(),
-                                   "not_processed": count_lines(survivors) - count_lines(llm_out)}
+                                   "not_processed": count_lines(docs.survivors) - count_lines(llm_out)}
                     logger.warning("%s: the LLM stage stops here and the dataset folder is written from what was done", spent)
-    prefilter_funnel = collect_funnel(logging_dirs)
+    prefilter_funnel = document_funnel(docs, stages)
     models = settings.stage_models(endpoint_models)
 
     # 3. Dataset-wide steps and the output folder.

@@ -15,14 +15,16 @@ from pathlib import Path
 
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.dedup import MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
-from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactDedupFilter, ExactDedupSignature, ExactFindDedups
+from datatrove.pipeline.dedup.exact_dedup import ExactDedupFilter, ExactDedupSignature, ExactFindDedups
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
 from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-from webscale_rl.builder.dedup import collect_funnel, document_executors, normalized_text
-from webscale_rl.builder.inputs import make_reader, sample_corpus_dir
+from webscale_rl.builder.dedup import EXACT_CONFIG
+from webscale_rl.builder.documents import DocumentFolders
+from webscale_rl.builder.inputs import sample_corpus_dir
+from webscale_rl.builder.pipeline import chained_executors, document_funnel, document_stages
 from webscale_rl.builder.prefilter import prefilter_steps
 
 DOCUMENTS = 1500  # ~13 ms per document per pipeline on one core: both sides in about 45 s
@@ -53,19 +55,18 @@ def _local(pipeline: list, logging_dir: Path, tasks: int | None = None, depends=
 
 def plain_executors(corpus: Path, work: Path) -> list[LocalPipelineExecutor]:
     """The same blocks, as a datatrove user would chain them with stock classes only."""
-    exact_cfg = ExactDedupConfig(content_getter=normalized_text)
     mh_cfg = MinhashConfig()
     filtered, logs = work / "filtered", work / "logs"
     stage1 = _local([JsonlReader(str(corpus)), GopherQualityFilter(max_non_alpha_words_ratio=0.6), GopherRepetitionFilter(),
                      FineWebQualityFilter(), C4QualityFilter(filter_curly_bracket=False),
                      JsonlWriter(str(filtered), output_filename="${rank}.jsonl", compression=None),
-                     ExactDedupSignature(str(work / "exact_sigs"), config=exact_cfg)], logs / "1")
-    stage2 = _local([ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), config=exact_cfg)], logs / "2", 1, stage1)
-    stage3 = _local([JsonlReader(str(filtered)), ExactDedupFilter(str(work / "exact_dups"), config=exact_cfg),
+                     ExactDedupSignature(str(work / "exact_sigs"), config=EXACT_CONFIG)], logs / "1")
+    stage2 = _local([ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), config=EXACT_CONFIG)], logs / "2", 1, stage1)
+    stage3 = _local([JsonlReader(str(filtered)), ExactDedupFilter(str(work / "exact_dups"), config=EXACT_CONFIG),
                      MinhashDedupSignature(str(work / "sigs"), config=mh_cfg)], logs / "3", depends=stage2)
     stage4 = _local([MinhashDedupBuckets(str(work / "sigs"), str(work / "buckets"), config=mh_cfg)], logs / "4", mh_cfg.num_buckets, stage3)
     stage5 = _local([MinhashDedupCluster(str(work / "buckets"), str(work / "remove"), config=mh_cfg)], logs / "5", 1, stage4)
-    stage6 = _local([JsonlReader(str(filtered)), ExactDedupFilter(str(work / "exact_dups"), config=exact_cfg),
+    stage6 = _local([JsonlReader(str(filtered)), ExactDedupFilter(str(work / "exact_dups"), config=EXACT_CONFIG),
                      MinhashDedupFilter(str(work / "remove")),
                      JsonlWriter(str(work / "survivors"), output_filename="${rank}.jsonl", compression=None)], logs / "6", depends=stage5)
     return [stage1, stage2, stage3, stage4, stage5, stage6]
@@ -89,11 +90,11 @@ def bench_prefilter(documents: int = DOCUMENTS) -> dict:
         root = Path(tmp)
         n = synthetic_corpus(root / "corpus", documents)
         plain_s = _timed(plain_executors(root / "corpus", root / "plain"))
-        executors, _, logging_dirs = document_executors(
-            reader=lambda: make_reader({"source": str(root / "corpus")}), prefilter=lambda: prefilter_steps({}),
-            dedup_cfg={}, work_dir=root / "ours", make_executor=_local)
-        ours_s = _timed(executors)
-        funnel = collect_funnel(logging_dirs)
+        cfg = {"input": {"source": str(root / "corpus")}, "prefilter": {}, "dedup": {}, "executor": {"type": "local", "tasks": TASKS}}
+        docs = DocumentFolders.under(root / "ours")
+        stages = document_stages(cfg, docs)
+        ours_s = _timed(chained_executors(cfg, stages, docs.logs))
+        funnel = document_funnel(docs, stages)
     if funnel["documents_in"] != n:
         raise RuntimeError(f"benchmark read {funnel['documents_in']} of {n} documents")
     return {"ours_docs_per_s": round(n / ours_s, 1), "plain_docs_per_s": round(n / plain_s, 1),

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from webscale_rl.builder.drop_reasons import explain
-from webscale_rl.dataset_card.layout import CONFIGS, SPLIT_RULE, hub_metadata, split_files
+from webscale_rl.builder.write import CONFIGS, SPLIT_RULE, hub_metadata, split_files
 from webscale_rl.dataset_card.plot import domain_plot
 from webscale_rl.dataset_card.reward_module import (
     FILENAME as REWARD_FILE,

@@ -88,7 +88,7 @@ def _checks(rows: list[dict]) -> dict:
 
 
 def _duplicates(questions: list[str]) -> dict:
-    from webscale_rl.builder.dedup import near_duplicate_questions
+    from webscale_rl.builder.question_dedup import near_duplicate_questions
 
     exact = len(questions) - len({" ".join(q.lower().split()) for q in questions})
     near = len(near_duplicate_questions(questions, threshold=NEAR_DUPLICATE_THRESHOLD)) if questions else 0

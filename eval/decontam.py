@@ -6,7 +6,8 @@ are found by name: the question from question/problem/input/query/prompt, the an
 from answer/solution/target/options/choices (any present are used).
 
 Overlap follows lm-eval-harness's decontamination: text is lower-cased, punctuation is
-deleted, words are split on whitespace, and two texts overlap when they share one word
+deleted, words are split on whitespace (eval/answers/text.py, which also folds accents: the
+normalisation of the answer check and the pair checks), and two texts overlap when they share one word
 13-gram. Rule for short texts: a text of fewer than n words is one gram made of all its
 words, so a short question matches only a benchmark text that is the same words (after
 normalisation). A generated *answer* is checked only when it has at least n words: short
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xxhash
+
+from webscale_rl.eval.answers.text import normal_words
 
 QUESTION_FIELDS = ("question", "problem", "input", "query", "prompt", "question_text")
 ANSWER_FIELDS = ("answer", "solution", "target", "options", "choices", "correct answer", "answer_text", "targets")
@@ -38,17 +40,9 @@ class BenchmarkIndex:
     items: dict[str, int] = field(default_factory=dict)  # benchmark -> rows indexed
 
 
-def normalize_words(text: str) -> list[str]:
-    """lm-eval-harness style: lower-case, delete punctuation and symbols, split on whitespace."""
-    text = unicodedata.normalize("NFKC", str(text)).casefold()
-    kept = "".join(" " if ch.isspace() else ch for ch in text
-                   if ch.isspace() or not unicodedata.category(ch).startswith(("P", "S")))
-    return kept.split()
-
-
 def ngram_hashes(text: str, n: int) -> set[int]:
     """Hashes of the word n-grams of a text; a text shorter than n words is one gram."""
-    words = normalize_words(text)
+    words = normal_words(text)
     if not words:
         return set()
     if len(words) < n:
@@ -141,7 +135,7 @@ def load_benchmarks(benchmarks: dict[str, str | list[str]], n: int = 13) -> Benc
 def contaminated(index: BenchmarkIndex, question: str, answer: str) -> list[str]:
     """Names of the benchmarks (in configuration order) sharing an n-gram with the pair."""
     grams = ngram_hashes(question, index.n)
-    if len(normalize_words(answer)) >= index.n:
+    if len(normal_words(answer)) >= index.n:
         grams |= ngram_hashes(answer, index.n)
     mask = 0
     for gram in grams:

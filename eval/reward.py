@@ -11,7 +11,7 @@ carry the question in extra_info). Where the reference itself cannot be checked 
 long, an expression math-verify cannot parse) TRL's reward is None, which GRPOTrainer reads as
 "skip this sample"; verl has no such value and gets 0.0.
 
-Every built dataset ships this module and eval/verify.py inlined into one file, reward.py
+Every built dataset ships this module, eval/verify.py and eval/answers/ inlined into one file, reward.py
 (dataset_card/reward_module.py), so trainers need the dataset and PyPI packages only.
 
 Example (TRL):
@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from webscale_rl.eval.verify import PROMPT_INSTRUCTION, gold_decidable, score
+from webscale_rl.eval.answers.extract import PROMPT_INSTRUCTION
+from webscale_rl.eval.verify import gold_decidable, score
 
 # The prompt every RL view asks with (and the difficulty stage's solver gets): the question,
 # then the instruction the reward's answer extraction relies on.

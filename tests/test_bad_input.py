@@ -24,11 +24,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from datatrove.executor import LocalPipelineExecutor
 from loguru import logger
 
-from webscale_rl.builder.dedup import collect_funnel, document_executors
+from webscale_rl.builder.documents import DocumentFolders
 from webscale_rl.builder.inputs import InputSchemaError, make_reader
+from webscale_rl.builder.pipeline import chained_executors, document_funnel, document_stages
 from webscale_rl.builder.prefilter import prefilter_steps
 
 GOOD_TEXT = ("Rain gauges measure how much water falls over a period of time. The simplest gauge is a straight-sided "
@@ -172,15 +172,13 @@ def test_every_bad_case_in_one_run_keeps_the_funnel_balanced(tmp_path):
         json.dumps({"id": "nt"}).encode(), json.dumps({"id": "e", "text": ""}).encode(),
         json.dumps({"id": "short", "text": "Too short to use."}).encode()]) + b"\n")
     (folder / "b.jsonl").write_bytes(b"")
-    executors, survivors, logs = document_executors(
-        reader=lambda: make_reader({"source": str(folder)}), prefilter=lambda: prefilter_steps({}), dedup_cfg={},
-        work_dir=tmp_path / "work",
-        make_executor=lambda p, d, tasks=None, depends=None: LocalPipelineExecutor(p, tasks=tasks or 2, workers=1,
-                                                                                    logging_dir=str(d), depends=depends))
-    for executor in executors:
+    cfg = {"input": {"source": str(folder)}, "prefilter": {}, "dedup": {}, "executor": {"type": "local", "tasks": 2}}
+    docs = DocumentFolders.under(tmp_path / "work")
+    stages = document_stages(cfg, docs)
+    for executor in chained_executors(cfg, stages, docs.logs):
         executor.run()
-    funnel = collect_funnel(logs)
+    funnel = document_funnel(docs, stages)
     assert funnel == {"documents_in": 6, "documents_to_llm": 1, "document_drops": {
         "input_empty_text": 1, "input_malformed_json": 1, "input_missing_text": 1, "input_not_utf8": 1,
         "too_few_tokens": 1}}
-    assert [json.loads(line)["id"] for p in survivors.glob("*.jsonl") for line in p.open()] == ["ok"]
+    assert [json.loads(line)["id"] for p in docs.survivors.glob("*.jsonl") for line in p.open()] == ["ok"]

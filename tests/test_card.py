@@ -13,8 +13,9 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from test_layout import EVIL, fake_build, fake_records
-from webscale_rl.dataset_card import card, layout
+from test_write import EVIL, fake_build, fake_records
+from webscale_rl.builder import write
+from webscale_rl.dataset_card import card
 
 
 @pytest.fixture()
@@ -51,21 +52,21 @@ def test_card_parses_and_validates(built):
     assert data["license"] == "other" and data["pretty_name"] == "Webscale-RL test build a"
     assert data["size_categories"] == ["n<1K"] and "question-answering" in data["task_categories"]
     configs = MetadataConfigs.from_dataset_card_data(loaded.data)
-    assert set(configs) == set(layout.CONFIGS)
+    assert set(configs) == set(write.CONFIGS)
     infos = DatasetInfosDict.from_dataset_card_data(loaded.data)
-    for config in layout.CONFIGS:
+    for config in write.CONFIGS:
         counts = {name: split.num_examples for name, split in infos[config].splits.items()}
-        assert counts == layout.row_counts(out, config)
-    assert sum(layout.row_counts(out).values()) == stats["pairs_kept"]
+        assert counts == write.row_counts(out, config)
+    assert sum(write.row_counts(out).values()) == stats["pairs_kept"]
 
 
 def test_folder_with_card_loads_every_config(built):
     from datasets import load_dataset
 
     out, _ = built
-    for config in layout.CONFIGS:
+    for config in write.CONFIGS:
         ds = load_dataset(str(out), config)
-        assert {s: d.num_rows for s, d in ds.items()} == layout.row_counts(out, config)
+        assert {s: d.num_rows for s, d in ds.items()} == write.row_counts(out, config)
 
 
 def test_funnel_numbers_equal_stats(built):
@@ -100,7 +101,7 @@ def test_domains_table_and_plot(built):
     assert f"]({card.PLOT_PATH})" in text
     import pyarrow.parquet as pq
     domains: dict[str, int] = {}
-    for paths in layout.split_files(out).values():
+    for paths in write.split_files(out).values():
         for path in paths:
             for d in pq.read_table(path, columns=["domain"]).column("domain").to_pylist():
                 domains[d] = domains.get(d, 0) + 1
@@ -186,7 +187,7 @@ def test_difficulty_bands_from_the_records_solve_rates(tmp_path):
     assert "**Difficulty.**" not in card.render_card(out)  # no difficulty stage, no section
     records = fake_records(4)
     rates = [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, None, 0.0, 0.0, 0.25][:len(records)]
-    layout.write_dataset(out, [r | {"solve_rate": rate} for r, rate in zip(records, rates)])
+    write.write_dataset(out, [r | {"solve_rate": rate} for r, rate in zip(records, rates)])
     stats = json.loads((out / "stats.json").read_text())
     (out / "stats.json").write_text(json.dumps(stats | {"models": stats["models"] | {"solve": "SmolLM2-135M"},
                                                         "pair_drops": stats["pair_drops"] | {"too_easy": 3}}))
@@ -246,7 +247,7 @@ def test_cli_writes_card(tmp_path, capsys):
 
 
 def test_missing_stats_is_a_clear_error(tmp_path):
-    layout.write_dataset(tmp_path, [])
+    write.write_dataset(tmp_path, [])
     with pytest.raises(FileNotFoundError, match="stats.json"):
         card.render_card(tmp_path)
 

@@ -9,10 +9,14 @@ from webscale_rl.builder.checks import (
     answer_fits_question,
     answer_fits_type,
     answer_in_text,
+    answer_is_example,
+    answer_is_guessable,
+    answer_lacks_unit,
     check_pair,
     evidence_in_document,
     leaks_answer,
     locate_evidence,
+    names_only_an_unplaced_town,
     question_grounded,
     question_specific,
     refers_to_passage,
@@ -40,10 +44,11 @@ def test_evidence_quote_must_occur_in_the_document(evidence: str, found: bool) -
 
 @pytest.mark.parametrize("answer, answer_type, found", [
     ("1240", "number", True), ("1,240 metres", "number", True), ("1241", "number", False),
+    ("1.24 km", "number", True), ("twelve percent", "number", True), ("1.24 miles", "number", False),  # read as the reward reads them
     ("12%", "number", True), ("0.12", "number", True), ("1.874", "number", False),  # a percent only where one is written
     ("3 June 1874", "date", True), ("June 3, 1874", "date", True), ("1874-06-03", "date", True),
     ("4 June 1874", "date", False),
-    ("Zürich", "name", True), ("zurich", "name", False), ("Bern", "name", False),
+    ("Zürich", "name", True), ("zurich", "name", True), ("Bern", "name", False),  # accents folded, as the reward folds them
     ("theodolites, chains and photographs", "list", True), ("photographs and theodolites", "list", True),
     ("theodolites and lasers", "list", False),
     ("anything at all", "yes_no", True), ("x^2 + 1", "expression", True),  # not extractive
@@ -159,6 +164,15 @@ def test_a_question_must_be_about_the_document(question: str, grounded: bool) ->
     ("How many servings does the red lentil soup recipe make?", "red lentil soup recipe", False),
     ("What is the average capacity factor expected for the 576-megawatt offshore wind farm?", "offshore wind farms", False),
     ("How many servings does the Moosewood red lentil soup recipe make?", "red lentil soup recipe", True),
+    # named, and still one of many: a dish is no one recipe, "her book" no one book, "currently"
+    # no one time, an annual event no one edition
+    ("How many grams of fiber are in the Red Lentil Soup recipe per serving?", "red lentil soup", False),
+    ("In which year was Maria Montessori's book published?", "Maria Montessori", False),
+    ("In which year was Maria Montessori's book 'The Montessori Method' published in English?", "Maria Montessori", True),
+    ("How many students are currently enrolled in the Pine Valley School District?", "Pine Valley School District", False),
+    ("How many players played in the Lakeshore Open Chess Tournament?", "Lakeshore Open", False),
+    ("How many players played in the 2023 Lakeshore Open Chess Tournament?", "Lakeshore Open", True),
+    ("On which date did Daniel Reyes of Fairmont win the Lakeshore Open?", "Lakeshore Open", True),
     # beyond what words can tell ("How long do I have to return an item?" shares "return" with
     # its subject): the check stage's reviewer who sees only the question drops those
 ])
@@ -199,3 +213,45 @@ def test_a_question_in_the_document_is_never_its_evidence() -> None:
     doc = "Is 0.999... equal to 1?\nYes: 0.999... is equal to 1, because the gap between them is smaller than any positive number."
     assert locate_evidence("Is 0.999... equal to 1?", "yes", "yes_no", doc) == doc.splitlines()[1]
     assert locate_evidence("Is 0.999... equal to 1?", "yes", "yes_no", doc.splitlines()[0]) == ""
+
+
+@pytest.mark.parametrize("answer, evidence, example", [
+    ("Denmark and Norway", "Nordic countries such as Denmark and Norway have Gini coefficients around 0.25.", True),
+    ("10 days", "Give a date, such as 10 days from the letter.", True),
+    ("Neolithic farming villages", "Groups cluster near 150, for example, Neolithic farming villages.", True),
+    ("Denmark", "Denmark has a Gini coefficient of 0.25, like Norway.", False),
+    ("1,240 metres", "The Rhône glacier lost 1,240 metres of length.", False),
+])
+def test_an_example_is_not_the_whole_answer(answer: str, evidence: str, example: bool) -> None:
+    assert answer_is_example(answer, evidence) is example
+
+
+@pytest.mark.parametrize("answer, answer_type, guessable", [
+    ("yes", "yes_no", True), ("No.", "short_phrase", True), ("True", "name", True),
+    ("1874", "date", False), ("Yesenia Ortiz", "name", False), ("Notre-Dame", "name", False),
+])
+def test_a_yes_or_no_answer_is_guessed_half_the_time(answer: str, answer_type: str, guessable: bool) -> None:
+    assert answer_is_guessable(answer, answer_type) is guessable
+
+
+@pytest.mark.parametrize("question, answer, lacks", [
+    ("What blood level of vitamin D do laboratories consider adequate?", "20", True),
+    ("How many nanograms per millilitre of vitamin D do laboratories consider adequate?", "20", False),
+    ("What blood level of vitamin D do laboratories consider adequate?", "20 nanograms per millilitre", False),
+    ("How many laboratories took part?", "12", False),
+])
+def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answer: str, lacks: bool) -> None:
+    evidence = "Many of the 12 laboratories consider a blood level of 20 nanograms per millilitre adequate."
+    assert answer_lacks_unit(question, answer, "number", evidence) is lacks
+
+
+@pytest.mark.parametrize("dateline, question, unplaced", [
+    ("MILLBROOK, September 9 - ", "How many people live in Millbrook?", True),
+    ("PINE VALLEY - ", "How many students does the Pine Valley School District serve?", True),
+    ("MILLBROOK, Vt. - ", "How many people live in Millbrook?", False),          # the region names the town
+    ("MILLBROOK, September 9 - ", "When did Riverside General Hospital in Millbrook open its stroke center?", False),
+    ("", "How many people live in Millbrook?", False),                             # no dateline to go by
+])
+def test_a_town_named_only_by_a_dateline_without_region_is_not_named(dateline: str, question: str, unplaced: bool) -> None:
+    document = f"{dateline}Residents of this river town of about 48,000 people will vote on the budget."
+    assert names_only_an_unplaced_town(question, document) is unplaced

@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from webscale_rl.eval.decontam import contaminated, load_benchmarks, ngram_hashes, normalize_words
+from webscale_rl.eval.answers.text import normal_words
+from webscale_rl.eval.decontam import contaminated, load_benchmarks, ngram_hashes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 BENCHMARKS = {"gsm8k": str(FIXTURES / "gsm8k_like.jsonl"), "mmlu_pro": str(FIXTURES / "mmlu_pro_like.parquet"),
@@ -39,9 +40,9 @@ def test_planted_questions_are_flagged_by_benchmark(index):
     # case, punctuation and spacing do not hide a copy (lm-eval-harness normalisation)
     assert contaminated(index, gsm.upper().replace(",", " ;").replace(".", "!"), "159") == ["gsm8k"]
     # a 13-word window inside a longer, otherwise new question is enough
-    window = " ".join(normalize_words(math)[2:15])  # 13 words once symbols are deleted
+    window = " ".join(normal_words(math)[2:15])  # 13 words once symbols are deleted
     assert contaminated(index, f"For a school contest, {window}, explain briefly?", "38") == ["math500"]
-    shorter = " ".join(normalize_words(math)[2:14])  # 12 words: no shared 13-gram
+    shorter = " ".join(normal_words(math)[2:14])  # 12 words: no shared 13-gram
     assert contaminated(index, f"For a school contest, {shorter}, explain briefly?", "38") == []
     # a question copied from one benchmark and an answer copied from another's solution
     solution = _first(FIXTURES / "gsm8k_like.jsonl", "answer").split("####")[0]
@@ -51,7 +52,7 @@ def test_planted_questions_are_flagged_by_benchmark(index):
 
 def test_short_texts_match_only_whole(index):
     short = _first(FIXTURES / "mmlu_pro_like.parquet", "question")
-    assert len(normalize_words(short)) < 13
+    assert len(normal_words(short)) < 13
     assert contaminated(index, short, "Mitochondrion") == ["mmlu_pro"]
     assert contaminated(index, "Which organelle produces most of the ATP?", "Mitochondrion") == []
     # short answers never flag on their own: "72" and "1" are answers in the fixtures
@@ -71,7 +72,7 @@ def test_clean_questions_pass(index):
 def test_ngram_size_is_configurable():
     index8 = load_benchmarks({"math500": BENCHMARKS["math500"]}, n=8)
     math = _first(FIXTURES / "math500_like.jsonl", "problem")
-    window = " ".join(normalize_words(math)[3:11])  # 8 words
+    window = " ".join(normal_words(math)[3:11])  # 8 words
     assert contaminated(index8, f"Quick one: {window} - what do you get?", "38") == ["math500"]
     assert len(ngram_hashes("one two three", 8)) == 1
 

@@ -1,42 +1,35 @@
-"""document_executors end to end on local executors: the sample corpus funnel (each planted
+"""The build's document stages end to end on local executors: the sample corpus funnel (each planted
 document dropped for the right kind of reason, every good one kept), duplicates across tasks,
-dedup switches, resume after a crash without duplicated survivors, and question near-dups."""
+dedup switches, and resume after a crash without duplicated survivors."""
 
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
-from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 
 from webscale_rl.builder.config import ConfigError
-from webscale_rl.builder.dedup import collect_funnel, document_executors, dropped_documents, near_duplicate_questions
+from webscale_rl.builder.documents import DocumentFolders, dropped_documents
 from webscale_rl.builder.inputs import make_reader
-from webscale_rl.builder.prefilter import prefilter_steps
+from webscale_rl.builder.pipeline import chained_executors, document_funnel, document_stages
 
 QUALITY_PREFIXES = ("gopher_quality_", "gopher_repetition_", "fineweb_quality_", "c4_")
 
 
-def local_factory(default_tasks: int = 1, wrap=None):
-    """A make_executor like the lead's local one; `wrap(pipeline, logging_dir)` may change a stage."""
-    def make(pipeline, logging_dir, tasks=None, depends=None):
-        if wrap:
-            pipeline = wrap(pipeline, Path(logging_dir))
-        return LocalPipelineExecutor(pipeline, tasks=tasks or default_tasks, workers=1, logging_dir=str(logging_dir),
-                                     depends=depends)
-    return make
-
-
 def run(work: Path, input_cfg: dict, dedup_cfg: dict | None = None, tasks: int = 1, prefilter_cfg: dict | None = None, wrap=None):
-    executors, survivors, logs = document_executors(
-        reader=lambda: make_reader(input_cfg), prefilter=lambda: prefilter_steps(prefilter_cfg or {}),
-        dedup_cfg=dedup_cfg or {}, work_dir=work, make_executor=local_factory(tasks, wrap))
-    for executor in executors:
+    """The build's document stages on local executors; `wrap(steps, stage name)` may change a stage."""
+    cfg = {"input": input_cfg, "prefilter": prefilter_cfg or {}, "dedup": dedup_cfg or {},
+           "executor": {"type": "local", "tasks": tasks}}
+    docs = DocumentFolders.under(work)
+    stages = document_stages(cfg, docs)
+    if wrap:
+        for stage in stages:
+            stage.steps = wrap(stage.steps, stage.name)
+    for executor in chained_executors(cfg, stages, docs.logs):
         executor.run()
-    return survivors, collect_funnel(logs)
+    return docs.survivors, document_funnel(docs, stages)
 
 
 def survivor_rows(folder: Path) -> list[dict]:
@@ -152,8 +145,8 @@ class CrashOnce(PipelineStep):
 
 @pytest.mark.parametrize("stage", ["1_prefilter", "6_final"])
 def test_resume_after_a_crash_does_not_duplicate_survivors(tmp_path, stage):
-    def wrap(pipeline, logging_dir):
-        if logging_dir.name == stage:
+    def wrap(pipeline, name):
+        if name == stage:
             return [*pipeline[:-1], CrashOnce(tmp_path / "crashed", after=20), pipeline[-1]] if stage == "6_final" \
                 else [pipeline[0], CrashOnce(tmp_path / "crashed", after=20), *pipeline[1:]]
         return pipeline
@@ -172,32 +165,3 @@ def test_resume_after_a_crash_does_not_duplicate_survivors(tmp_path, stage):
     # a third run has nothing left to do and changes nothing
     survivors_again, again = run(tmp_path / "work", {"source": "sample"}, tasks=2)
     assert again == clean and [r["id"] for r in survivor_rows(survivors_again)] == ids
-
-
-def test_near_duplicate_questions_basic():
-    questions = [
-        "What is the boiling point of water at sea level in degrees Celsius?",
-        "What is the boiling point of water at sea level, in degrees Celsius?",  # punctuation only
-        "What is the boiling point of water at sea level in degrees Fahrenheit?",
-        "How many moons does Mars have?",
-        "how many moons does mars have",
-        "Which planet has the most moons?",
-        "",
-        "",
-    ]
-    assert near_duplicate_questions(questions) == [1, 4, 7]
-    assert near_duplicate_questions(questions, threshold=0.6) == [1, 2, 4, 7]
-    assert near_duplicate_questions([]) == []
-
-
-def test_near_duplicate_questions_recall_and_scale():
-    rng = random.Random(3)
-    vocab = [f"term{i}" for i in range(3000)]
-    base = [" ".join(rng.choice(vocab) for _ in range(rng.randint(10, 20))) + "?" for _ in range(20_000)]
-    twins = {}
-    for i in rng.sample(range(len(base)), 200):  # one word appended: character Jaccard stays well above 0.8
-        twins[len(base) + len(twins)] = i
-    questions = base + [base[i][:-1] + " now?" for i in twins.values()]
-    flagged = near_duplicate_questions(questions, threshold=0.8)
-    assert set(twins) <= set(flagged)
-    assert len(flagged) - len(twins) < 5  # random questions are not near-duplicates

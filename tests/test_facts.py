@@ -13,7 +13,8 @@ The first departures leave shortly after 7 a.m. and cost 3.20 euros on board.
 Cook the onions for 8 to 10 minutes before the tomatoes go in.
 counts = make([]string, 0, len(words)); sort.Strings(counts) runs in 2024 builds.
 Here P = 2000 and the balance is 2000 × 1.05^3 after three long years.
-This slow climb through the hills is called the Lisbon crawl by the locals."""
+This slow climb through the hills is called the Lisbon crawl by the locals.
+Cities such as Porto and Sintra also kept a few of their old tram lines running."""
 
 
 def facts_of(doc: str = DOC, subject: str = "Tram 28 in Lisbon") -> dict[str, str]:
@@ -40,6 +41,7 @@ def test_values_that_would_make_bad_answers_are_left_out() -> None:
     assert "2024" not in found and "Strings" not in found   # a line of code
     assert "2000" not in found            # a value in a formula, not a year
     assert "Tram" not in found and "Lisbon" not in found    # the subject itself
+    assert "Porto and Sintra" not in found                  # examples, not all there are
 
 
 def test_each_persona_gets_a_fact_from_its_own_sentence() -> None:

@@ -45,7 +45,7 @@ def _mentions(haystack: str, needle: str) -> bool:
 def test_every_library_is_large_and_varied():
     for slug, domain in LIBRARIES.items():
         demos = load(slug)
-        assert len(demos) >= 7, f"{slug}: only {len(demos)} demos"
+        assert len(demos) >= 6, f"{slug}: only {len(demos)} demos"
         types = {d["answer_type"] for d in demos}
         assert len(types) >= 4, f"{slug}: answer types {sorted(types)}"
         assert all(d["domain"] == domain for d in demos), f"{slug}: domain field mismatch"
@@ -80,10 +80,8 @@ def test_answers_are_short_and_checkable():
         answer = demo["answer"]
         assert len(answer.split()) <= 8, f"{demo['id']}: answer too long"
         assert not answer.rstrip().endswith("."), f"{demo['id']}: answer reads like a sentence"
-        if demo["answer_type"] == "yes_no":
-            assert answer in {"yes", "no"}, f"{demo['id']}: yes_no answer {answer!r}"
-    yes_no = [d["answer"] for _, d in all_demos() if d["answer_type"] == "yes_no"]
-    assert {"yes", "no"} <= set(yes_no), "yes_no demos should show both answers"
+        # a yes or no is guessed right half the time: the pipeline drops such pairs, so no demo shows one
+        assert demo["answer_type"] != "yes_no", f"{demo['id']}: a yes/no demo"
 
 
 def test_questions_stand_alone_without_leaking():
@@ -91,8 +89,7 @@ def test_questions_stand_alone_without_leaking():
         question = demo["question"]
         assert question.rstrip().endswith("?"), f"{demo['id']}: not a question"
         assert not any(ref in question.lower() for ref in PASSAGE_REFERENCES), f"{demo['id']}: refers to the source"
-        if demo["answer_type"] != "yes_no":
-            assert not _mentions(question, demo["answer"]), f"{demo['id']}: question contains its answer"
+        assert not _mentions(question, demo["answer"]), f"{demo['id']}: question contains its answer"
 
 
 def test_generator_loads_and_samples_the_libraries():
@@ -117,5 +114,4 @@ def test_code_locates_each_demos_evidence():
     for _, demo in all_demos():
         found = locate_evidence(demo["question"], demo["answer"], demo["answer_type"], demo["material"])
         assert found, demo["id"]
-        if demo["answer_type"] != "yes_no":
-            assert found in demo["evidence"] or demo["evidence"] in found, (demo["id"], found)
+        assert found in demo["evidence"] or demo["evidence"] in found, (demo["id"], found)

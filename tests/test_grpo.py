@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from test_layout import fake_build
+from test_write import fake_build
 from webscale_rl.dataset_card.card import write_card
 
 SPECIALS = ["<pad>", "<unk>", "<eos>"]

@@ -12,8 +12,9 @@ from importlib import resources
 
 import pytest
 
+from webscale_rl.eval.answers.extract import PROMPT_INSTRUCTION
 from webscale_rl.eval.reward import answer_reward, compute_score
-from webscale_rl.eval.verify import ANSWER_TYPES, PROMPT_INSTRUCTION, gold_decidable, verify
+from webscale_rl.eval.verify import ANSWER_TYPES, gold_decidable, verify
 
 TRICKS = ("hedge", "contradiction", "candidates", "buried", "partial_name", "wrong_unit", "empty_box",
           "repeated_prompt")

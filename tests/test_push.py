@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from hub_standin import start
-from test_layout import fake_build
-from webscale_rl.dataset_card import layout
+from test_write import fake_build
+from webscale_rl.builder import write
 from webscale_rl.dataset_card.push import PushError, local_files, tag_for
 
 REPO = "acme/webscale-rl"
@@ -81,7 +81,7 @@ LOAD_SCRIPT = textwrap.dedent("""
 
 def local_ids(out: Path, config: str) -> dict[str, list[str]]:
     ids = {}
-    for split, paths in layout.split_files(out, config).items():
+    for split, paths in write.split_files(out, config).items():
         column = "extra_info" if config == "verl" else "id"
         values = [v for p in paths for v in pq.read_table(p, columns=[column]).column(column).to_pylist()]
         ids[split] = sorted(v["id"] if column == "extra_info" else v for v in values)
@@ -128,7 +128,7 @@ def files_at(server, repo: str, rev: str) -> dict[str, bytes]:
 def test_every_row_of_every_config_loads_at_each_tag(round_trip):
     loaded, b1, b2 = round_trip["loaded"], round_trip["b1"], round_trip["b2"]
     for rev, build in (("v1.0.0", b1), ("v1.1.0", b2)):
-        for config in layout.CONFIGS:
+        for config in write.CONFIGS:
             expected = local_ids(build, config)
             assert set(expected) == {"train", "test"}
             assert loaded[f"{rev}/{config}"] == expected, (rev, config)

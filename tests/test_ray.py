@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from webscale_rl.builder.config import load_config
-from webscale_rl.builder.dedup import dropped_documents
+from webscale_rl.builder.documents import dropped_documents
 from webscale_rl.builder.pipeline import build, make_executor, run_stage
 from webscale_rl.builder.status import collect
 

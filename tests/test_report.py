@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from webscale_rl.dataset_card.layout import write_dataset
+from webscale_rl.builder.write import write_dataset
 from webscale_rl.dataset_card.report import distinct_n, main, normalized_entropy, quality_report
 
 SOURCE = ("The Millbrook viaduct was finished in 1887. It is 412 metres long and carries two rail tracks. "

@@ -9,7 +9,7 @@ import inspect
 
 import pytest
 
-from webscale_rl.dataset_card.layout import write_dataset
+from webscale_rl.builder.write import write_dataset
 from webscale_rl.eval.reward import answer_reward, completion_text, compute_score
 
 ROWS = [("What was the population of the town in 2010?", "12,000", "number"),

@@ -1,5 +1,5 @@
-"""The reward module a built dataset ships (reward.py, generated from eval/verify.py and
-eval/reward.py): it imports in a fresh interpreter that cannot reach this project, it scores
+"""The reward module a built dataset ships (reward.py, generated from eval/answers/,
+eval/verify.py and eval/reward.py): it imports in a fresh interpreter that cannot reach this project, it scores
 exactly as the project's verifier and the `evaluate` metric do, and the card sends trainers to it."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from test_equivalence import load_cases
 from test_hacking import HACKS
-from test_layout import fake_build
+from test_write import fake_build
 from webscale_rl.dataset_card import reward_module
 from webscale_rl.dataset_card.card import write_card
 from webscale_rl.eval import reward as project_reward
@@ -124,3 +124,11 @@ def test_module_refuses_to_need_the_project():
         reward_module.check("from webscale_rl.eval.verify import score\ndef answer_reward(): ...")
     with pytest.raises(RuntimeError, match="lacks"):
         reward_module.check("import re\n")
+
+
+def test_module_refuses_names_that_would_collide_once_inlined():
+    functions = "def verify(): ...\ndef score(): ...\ndef answer_reward(): ...\ndef compute_score(): ...\n"
+    with pytest.raises(RuntimeError, match=r"\['_MONTHS'\] more than once"):
+        reward_module.check(functions + "_MONTHS = {}\n_MONTHS: dict = {}\n")
+    with pytest.raises(RuntimeError, match="renames what it imports"):
+        reward_module._body("from webscale_rl.eval.answers.text import ascii_fold as fold\n")

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from slurm_cluster import SlurmCluster, slurm_cluster  # noqa: F401 (fixture)
-from webscale_rl.builder.dedup import dropped_documents
+from webscale_rl.builder.documents import dropped_documents
 from webscale_rl.builder.status import collect, render
 
 pytestmark = pytest.mark.slow

@@ -26,7 +26,7 @@ import yaml
 from test_rollout_decisions import Scripted
 from webscale_rl.builder.config import ConfigError, load_config
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
-from webscale_rl.dataset_card.layout import DEFAULT_SCHEMA
+from webscale_rl.builder.write import DEFAULT_SCHEMA
 from webscale_rl.server import free_port
 from webscale_rl.space import app, engine, views
 from webscale_rl.transport import TransportError

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from test_space_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROWS, endpoint_env, served_app
-from webscale_rl.dataset_card.layout import DEFAULT_SCHEMA
+from webscale_rl.builder.write import DEFAULT_SCHEMA
 from webscale_rl.server import EmbeddedServer
 
 pytestmark = pytest.mark.browser

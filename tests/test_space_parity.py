@@ -19,7 +19,7 @@ import yaml
 from gradio_client import Client
 
 from test_space_app import ROWS, served_app
-from webscale_rl.dataset_card import layout
+from webscale_rl.builder import write
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ def test_the_app_makes_the_pairs_the_build_makes(tmp_path):
     done = subprocess.run([sys.executable, "-m", "webscale_rl.cli", "build", "--config", str(config)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=3600)
     assert done.returncode == 0, done.stderr[-3000:]
-    built = [row for path in layout.split_files(tmp_path / "out")["train"] for row in pq.read_table(path).to_pylist()]
+    built = [row for path in write.split_files(tmp_path / "out")["train"] for row in pq.read_table(path).to_pylist()]
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
 
     with served_app({"WSRL_EMBEDDED": "default", "WSRL_TIMEOUT": str(TIMEOUT)}) as url:

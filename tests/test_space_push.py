@@ -87,7 +87,7 @@ def test_the_package_is_bundled_in_its_import_layout(pushed):
     assert files["webscale_rl/space/engine.py"] == (ROOT / "space" / "engine.py").read_bytes()
     for needed in ("webscale_rl/builder/stages/check.py", "webscale_rl/builder/sample_corpus/good_a.jsonl",
                    "webscale_rl/builder/fewshot/screen.jsonl", "webscale_rl/eval/verify.py",
-                   "webscale_rl/dataset_card/layout.py"):
+                   "webscale_rl/builder/write.py", "webscale_rl/dataset_card/card.py"):
         assert needed in files, needed
     assert not any("__pycache__" in p or p.startswith(("tests/", "builder/", ".venv")) for p in files)
 

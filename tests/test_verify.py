@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from webscale_rl.eval.verify import decide, extract_answer, infer_type, parse_number, score, split_list, verify, yes_no
+from webscale_rl.eval.answers.extract import extract_answer
+from webscale_rl.eval.answers.lists import split_list
+from webscale_rl.eval.answers.numbers import parse_number
+from webscale_rl.eval.answers.polarity import yes_no
+from webscale_rl.eval.verify import decide, infer_type, score, verify
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,6 +58,15 @@ def test_wrong_but_close_numbers_are_rejected():
     for pred in ("12,001", "11,999", "12,100", "1,200", "12"):
         assert not verify(pred, "12,000", "number"), pred
     assert verify("12k", "12,000", "number")
+
+
+@pytest.mark.parametrize("words, value", [
+    ("fourteen", 14), ("sixty", 60), ("seventy-seven", 77), ("ninety", 90), ("eighteen hundred", 1800),
+    ("two thousand and five", 2005), ("twelve thousand", 12000),
+])
+def test_number_words_are_read_whole(words, value):
+    assert parse_number(words).value == value
+    assert verify(str(value), words, "number") and not verify(str(value)[0], words, "number")
 
 
 def test_yes_no_polarity_and_hedges():

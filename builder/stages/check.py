@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from webscale_rl.builder.checks import normalize
 from webscale_rl.builder.stages.common import StageResult, one_or_many, place_by_copy
+from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import verify
 
 SYSTEM = (

@@ -10,7 +10,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Callable
 
-from webscale_rl.builder.checks import normalize
+from webscale_rl.eval.answers.text import normalize
 
 DOMAINS = [
     "Math", "Technology & Engineering", "Coding", "Social Science", "Natural Science",

@@ -73,11 +73,11 @@ def library(domain: str) -> tuple[dict, ...]:
 def worked_examples(domain: str) -> tuple[tuple[dict, Fact], ...]:
     """The domain's demonstrations with the fact each one asks about: its answer and the
     sentence of its material that states it, located once. A demonstration no sentence
-    answers (or a yes/no one) shows nothing this stage does and is left out."""
+    answers shows nothing this stage does and is left out."""
     out = []
     for demo in library(domain if domain in DOMAINS else "Other"):
         sentence = locate_evidence(demo["question"], demo["answer"], demo["answer_type"], demo["material"])
-        if sentence and demo["answer_type"] != "yes_no":
+        if sentence:
             context = dict(with_context(demo["material"])).get(sentence, "")
             out.append((demo, Fact(sentence, demo["answer"], demo["answer_type"], context)))
     return tuple(out)

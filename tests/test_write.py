@@ -1,7 +1,7 @@
 """The on-disk Hub layout: three configs of parquet shards that `datasets` loads as written.
 
 `fake_build` (also used by test_card.py and test_push.py) writes a realistic finished output
-folder without any LLM: records through `layout.write_dataset`, a stats.json whose funnel adds
+folder without any LLM: records through `write.write_dataset`, a stats.json whose funnel adds
 up to those records, build_config.yaml and optionally quality.json.
 """
 
@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from webscale_rl.dataset_card import layout
+from webscale_rl.builder import write
 
 DOMAINS = ["Math", "Natural Science", "Medicine & Health", "Technology & Engineering", "Commerce & Economics"]
 PERSONAS = ["a high-school teacher", "a nurse", "a retired engineer", "a travel blogger", "a student"]
@@ -55,10 +55,10 @@ def fake_records(n_docs: int, tag: str = "a", evil: bool = False, seed: int = 0)
 
 
 def fake_build(out: Path, n_docs: int = 12, tag: str = "a", *, evil: bool = False, quality: bool = True,
-               test_fraction: float = 0.0, rows_per_shard: int = layout.ROWS_PER_SHARD) -> dict:
+               test_fraction: float = 0.0, rows_per_shard: int = write.ROWS_PER_SHARD) -> dict:
     """A finished output folder; returns its stats."""
     records = fake_records(n_docs, tag, evil)
-    layout.write_dataset(out, records, test_fraction=test_fraction, rows_per_shard=rows_per_shard)
+    write.write_dataset(out, records, test_fraction=test_fraction, rows_per_shard=rows_per_shard)
     document_drops = {"too_short": 7, "llm_filter_not_informative": 4, "llm_no_result": 1}
     pair_drops = {"check_answer_incorrect": 5, "check_leakage": 2, "near_duplicate_question": 1}
     stats = {
@@ -94,33 +94,33 @@ def fake_build(out: Path, n_docs: int = 12, tag: str = "a", *, evil: bool = Fals
 
 def test_three_configs_written_and_counted(tmp_path):
     records = fake_records(10)
-    summary = layout.write_dataset(tmp_path, records, rows_per_shard=7)
+    summary = write.write_dataset(tmp_path, records, rows_per_shard=7)
     assert summary["splits"] == ["train"]
-    for config in layout.CONFIGS:
-        files = layout.split_files(tmp_path, config)["train"]
+    for config in write.CONFIGS:
+        files = write.split_files(tmp_path, config)["train"]
         assert [p.name for p in files] == [f"train-{i:05d}-of-{len(files):05d}.parquet" for i in range(len(files))]
-        assert layout.row_counts(tmp_path, config) == {"train": len(records)}
-    verl = pq.read_table(layout.split_files(tmp_path, "verl")["train"][0]).to_pylist()[0]
-    assert verl["data_source"] == layout.DATA_SOURCE
+        assert write.row_counts(tmp_path, config) == {"train": len(records)}
+    verl = pq.read_table(write.split_files(tmp_path, "verl")["train"][0]).to_pylist()[0]
+    assert verl["data_source"] == write.DATA_SOURCE
     assert verl["prompt"][0]["role"] == "user" and records[0]["question"] in verl["prompt"][0]["content"]
     assert verl["reward_model"] == {"style": "rule", "ground_truth": records[0]["answer"]}
-    trl = pq.read_table(layout.split_files(tmp_path, "trl")["train"][0]).to_pylist()[0]
+    trl = pq.read_table(write.split_files(tmp_path, "trl")["train"][0]).to_pylist()[0]
     assert trl["answer"] == records[0]["answer"] and "\\boxed{}" in trl["prompt"][0]["content"]
 
 
 def test_split_by_document_and_stale_shards_removed(tmp_path):
     records = fake_records(60)
-    layout.write_dataset(tmp_path, records, test_fraction=0.3, rows_per_shard=10)
+    write.write_dataset(tmp_path, records, test_fraction=0.3, rows_per_shard=10)
     splits = {}
-    for split, paths in layout.split_files(tmp_path).items():
+    for split, paths in write.split_files(tmp_path).items():
         for path in paths:
             for source_id in pq.read_table(path, columns=["source_id"]).column("source_id").to_pylist():
                 splits.setdefault(source_id, set()).add(split)
     assert all(len(s) == 1 for s in splits.values())
     assert {next(iter(s)) for s in splits.values()} == {"train", "test"}
-    assert all(layout.split_of(sid, 0.3) == next(iter(s)) for sid, s in splits.items())
-    layout.write_dataset(tmp_path, records[:5])  # a smaller rebuild into the same folder
-    assert layout.row_counts(tmp_path) == {"train": 5}
+    assert all(write.split_of(sid, 0.3) == next(iter(s)) for sid, s in splits.items())
+    write.write_dataset(tmp_path, records[:5])  # a smaller rebuild into the same folder
+    assert write.row_counts(tmp_path) == {"train": 5}
     assert len(list((tmp_path / "data" / "default").iterdir())) == 1
 
 
@@ -128,11 +128,11 @@ def test_folder_loads_with_datasets_and_metadata_matches(tmp_path):
     from datasets import load_dataset
 
     fake_build(tmp_path, n_docs=20, test_fraction=0.25)
-    meta = layout.hub_metadata(tmp_path)
-    assert [c["config_name"] for c in meta["configs"]] == list(layout.CONFIGS)
+    meta = write.hub_metadata(tmp_path)
+    assert [c["config_name"] for c in meta["configs"]] == list(write.CONFIGS)
     for info in meta["dataset_info"]:
         config = info["config_name"]
-        expected = layout.row_counts(tmp_path, config)
+        expected = write.row_counts(tmp_path, config)
         assert {s["name"]: s["num_examples"] for s in info["splits"]} == expected
         loaded = load_dataset(str(tmp_path), config)
         assert {split: ds.num_rows for split, ds in loaded.items()} == expected
@@ -141,4 +141,4 @@ def test_folder_loads_with_datasets_and_metadata_matches(tmp_path):
 @pytest.mark.parametrize("bad", [-0.1, 1.0])
 def test_bad_test_fraction_rejected(tmp_path, bad):
     with pytest.raises(ValueError):
-        layout.write_dataset(tmp_path, fake_records(2), test_fraction=bad)
+        write.write_dataset(tmp_path, fake_records(2), test_fraction=bad)

@@ -3,8 +3,11 @@
 `default` holds the full records; `verl` and `trl` hold the same rows reshaped for the two RL
 trainers so users train without a conversion step. The YAML `configs` block that tells
 `datasets.load_dataset` about the three configs lives in README.md; `write_dataset` writes a
-metadata-only README so the folder loads at once, and `card.write_card` later replaces it
-with the full card built from the same `hub_metadata`.
+metadata-only README so the folder loads at once, and `dataset_card.card.write_card` later
+replaces it with the full card built from the same `hub_metadata`.
+
+The build writes the folder (`finalize.py`), so the layout lives with it; the card, the quality
+report and the push read the folder back through `split_files`, `row_counts` and `hub_metadata`.
 """
 
 from __future__ import annotations
