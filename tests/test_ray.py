@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from sample_slice import sample_slice
 from webscale_rl.builder.config import load_config
 from webscale_rl.builder.documents import dropped_documents
 from webscale_rl.builder.pipeline import build, make_executor, run_stage
@@ -24,17 +24,6 @@ from webscale_rl.builder.status import collect
 pytestmark = pytest.mark.slow
 
 TASKS = 2
-
-
-def corpus() -> list[dict]:
-    """Four documents of the sample corpus and two planted junk ones the heuristics drop."""
-    folder = resources.files("webscale_rl.builder").joinpath("sample_corpus")
-
-    def read(name: str) -> list[dict]:
-        return [json.loads(line) for line in folder.joinpath(name).read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    junk = read("junk.jsonl")
-    return read("good_a.jsonl")[:4] + [next(d for d in junk if d["meta"]["planted"] == kind) for kind in ("too_short", "boilerplate")]
 
 
 def write_config(tmp_path: Path, name: str, source: Path, url: str, executor: dict) -> Path:
@@ -69,7 +58,7 @@ def record_ids(out: Path) -> list[str]:
 
 @pytest.mark.timeout(900)
 def test_ray_build_gives_every_document_and_record_the_local_builds_id(tmp_path, tiny_server, capsys):
-    docs = corpus()
+    docs = sample_slice(4)
     source = tmp_path / "corpus"  # one file per task: datatrove gives each task whole files
     source.mkdir()
     for part in range(TASKS):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sample_slice import sample_slice
 from slurm_cluster import SlurmCluster, slurm_cluster  # noqa: F401 (fixture)
 from webscale_rl.builder.documents import dropped_documents
 from webscale_rl.builder.status import collect, render
@@ -24,18 +25,6 @@ pytestmark = pytest.mark.slow
 
 JOB_PREFIX = "wsrl-"  # make_executor names every job wsrl-<stage folder>
 TASKS = 2
-
-
-def corpus() -> list[dict]:
-    """Six good documents and two planted junk ones the heuristics must drop."""
-    folder = resources.files("webscale_rl.builder").joinpath("sample_corpus")
-
-    def read(name: str) -> list[dict]:
-        return [json.loads(line) for line in folder.joinpath(name).read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    junk = read("junk.jsonl")
-    planted = [next(d for d in junk if d["meta"]["planted"] == kind) for kind in ("too_short", "boilerplate")]
-    return read("good_a.jsonl")[:6] + planted
 
 
 def write_config(tmp_path: Path, docs: list[dict], url: str, partition: str) -> Path:
@@ -91,7 +80,7 @@ def wait_for_llm_stage(cluster: SlurmCluster, work: Path, timeout: float) -> Non
 
 @pytest.mark.timeout(900)  # the LLM wait alone may take 600 s on a busy machine
 def test_build_on_slurm_submits_then_resumes(tmp_path, tiny_server, slurm_cluster):  # noqa: F811
-    docs = corpus()
+    docs = sample_slice(6)
     config = write_config(tmp_path, docs, tiny_server.url, slurm_cluster.partition)
     out = tmp_path / "out"
     work = out / ".work"
