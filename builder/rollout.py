@@ -223,13 +223,13 @@ async def _generate(doc, call: _Caller, settings: Settings, domain: str, subject
         return [], failures
     k = settings.demos_per_prompt
     if settings.call_plan == "fused":
-        demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, k=k)
+        demos = generate_stage.pick_demos(domain, settings.seed, k=k)
         reply = await _guard("generate", call("generate", generate_stage.messages(subject, items, demos), generate_stage.schema(len(items))))
         written = generate_stage.decide(reply, items).data
         return written["pairs"], failures + written["unasked"]
     pairs = []
     for i, item in enumerate(items):
-        demos = generate_stage.pick_demos(domain, str(doc.id), settings.seed, salt=i, k=k)
+        demos = generate_stage.pick_demos(domain, settings.seed, salt=i, k=k)
         try:
             reply = await call("generate", generate_stage.messages(subject, [item], demos), generate_stage.schema(1), salt=i)
         except CALL_ERRORS as err:

@@ -97,9 +97,9 @@ def test_generator_loads_and_samples_the_libraries():
     for slug, domain in LIBRARIES.items():
         assert generate.SLUGS[domain] == slug
         assert list(generate.library(domain)) == load(slug)
-        picked = generate.pick_demos(domain, "doc-1", seed=0)
+        picked = generate.pick_demos(domain, seed=0)
         assert len(picked) == 2 and picked[0] != picked[1]
-        assert picked == generate.pick_demos(domain, "doc-1", seed=0)
+        assert picked == generate.pick_demos(domain, seed=0)
 
 
 def test_demos_pass_the_pipelines_own_deterministic_checks():
@@ -115,3 +115,18 @@ def test_code_locates_each_demos_evidence():
         found = locate_evidence(demo["question"], demo["answer"], demo["answer_type"], demo["material"])
         assert found, demo["id"]
         assert found in demo["evidence"] or demo["evidence"] in found, (demo["id"], found)
+
+
+def test_generate_prompts_of_one_domain_share_all_but_the_facts():
+    """The server reuses a cached prompt prefix only when it is identical: two documents of one
+    domain in one run must differ only in their last turn, their own facts."""
+    from webscale_rl.builder.facts import Fact
+
+    def prompt(subject: str, sentence: str, answer: str) -> list[dict]:
+        demos = generate.pick_demos("Natural Science", seed=3)
+        return generate.messages(subject, [("a student", Fact(sentence, answer, "number", ""))], demos)
+
+    first = prompt("Mars", "Mars has 2 moons.", "2")
+    second = prompt("Jupiter", "Jupiter has 95 known moons.", "95")
+    assert first[:-1] == second[:-1] and first[-1] != second[-1]
+    assert len(first) == 1 + 2 * 2 + 1

@@ -83,10 +83,13 @@ def worked_examples(domain: str) -> tuple[tuple[dict, Fact], ...]:
     return tuple(out)
 
 
-def pick_demos(domain: str, doc_id: str, seed: int, salt: object = "", k: int = 2) -> list[tuple[dict, Fact]]:
-    """k worked examples, the same ones for the same (document, seed, salt) on every run."""
+def pick_demos(domain: str, seed: int, salt: object = "", k: int = 2) -> list[tuple[dict, Fact]]:
+    """k worked examples, the same ones for every document of a domain in a run (same seed
+    and salt): the rules and demonstrations then form one prompt prefix that the server keeps
+    cached from one document to the next, and only the document's facts are computed anew.
+    Picked per document, they made each generate call's prefix unique after the rules."""
     examples = list(worked_examples(domain))
-    return random.Random(stable_seed(doc_id, seed, "fewshot", salt)).sample(examples, min(k, len(examples)))
+    return random.Random(stable_seed(domain, seed, "fewshot", salt)).sample(examples, min(k, len(examples)))
 
 
 def _item(persona: str, fact: Fact, indent: str = "") -> str:
