@@ -6,9 +6,9 @@ JSON with the date, the machine and the model.
 - Call plans: `fused` and `paper` on the same sample documents and the same real server:
   calls, prompt tokens, prompt tokens served from the server's cache, completion tokens and
   kept pairs per document, and tokens per kept pair.
-- Saturation: completion tokens per second that the pipeline drives through a fresh server,
-  divided by what a plain load generator gets replaying the same requests, at the same
-  concurrency, straight to another fresh server.
+- Saturation: completion tokens per second that the pipeline's fused run drives through a
+  fresh server, divided by what a plain load generator gets replaying the same requests, at
+  the same number of requests in flight, straight to another fresh server.
 - Peak memory of a build process (a small build on the tiny preset).
 """
 
@@ -96,27 +96,28 @@ async def replay(url: str, payloads: list[dict], concurrency: int) -> dict:
     return {"completion_tokens": completion, "seconds": time.monotonic() - started}
 
 
-def bench_llm(model: str, n_docs: int, concurrency: int) -> dict:
-    """Both call plans on one server; then the fused plan's saturation on two fresh servers."""
+def bench_llm(model: str, n_docs: int, concurrency: int, documents_in_flight: int) -> dict:
+    """Both call plans on one server, the fused plan first with its requests recorded; then the
+    recorded requests replayed by a plain load generator on a fresh server. `concurrency` is the
+    requests in flight for both; the pipeline keeps more documents than that in flight, as a
+    build should, so that a document waiting on its next call leaves no request slot idle."""
     docs = sample_documents(n_docs)
     server_args = {"ctx_size": DEFAULTS["embedded_server"]["ctx_size"], "parallel": DEFAULTS["embedded_server"]["parallel"]}
-    with EmbeddedServer(model, **server_args) as server:
-        client = LLMClient([Endpoint(name="default", urls=[server.url], model=model, timeout=600)])
-        plans = {plan: run_sync(run_plan(client.generate, docs, plan, concurrency)) for plan in ("fused", "paper")}
     recorded: list[dict] = []
     with EmbeddedServer(model, **server_args) as server:
-        client = LLMClient([Endpoint(name="default", urls=[server.url], model=model, timeout=600)])
+        client = LLMClient([Endpoint(name="default", urls=[server.url], model=model, timeout=600, max_in_flight=concurrency)])
 
         async def recording(payload: dict):
             recorded.append(payload)
             return await client.generate(payload)
 
-        pipeline = run_sync(run_plan(recording, docs, "fused", concurrency))
+        plans = {"fused": run_sync(run_plan(recording, docs, "fused", documents_in_flight)),
+                 "paper": run_sync(run_plan(client.generate, docs, "paper", documents_in_flight))}
     with EmbeddedServer(model, **server_args) as server:
         plain = asyncio.run(replay(server.url, recorded, concurrency))
-    pipeline_rate = pipeline["completion_tokens"] / pipeline["seconds"]
+    pipeline_rate = plans["fused"]["completion_tokens"] / plans["fused"]["seconds"]
     plain_rate = plain["completion_tokens"] / plain["seconds"]
-    return {"documents": len(docs), "concurrency": concurrency, "plans": plans,
+    return {"documents": len(docs), "concurrency": concurrency, "documents_in_flight": documents_in_flight, "plans": plans,
             "saturation": {"pipeline_completion_tokens_per_s": pipeline_rate, "plain_completion_tokens_per_s": plain_rate,
                            "ratio": pipeline_rate / plain_rate if plain_rate else None, "requests": len(recorded)}}
 
@@ -164,7 +165,8 @@ def table(result: dict) -> str:
         sat = llm["saturation"]
         rows.append(("saturation: completion tokens/s, pipeline / plain replay", _r(sat["ratio"]),
                      f"{sat['pipeline_completion_tokens_per_s']:.1f} vs {sat['plain_completion_tokens_per_s']:.1f} tok/s, "
-                     f"{sat['requests']} requests, {llm['concurrency']} documents at a time"))
+                     f"{sat['requests']} requests, {llm['concurrency']} at a time"
+                     + (f" ({llm['documents_in_flight']} documents in flight)" if "documents_in_flight" in llm else "")))
     if result.get("peak_build_rss_mb") is not None:
         rows.append(("peak memory of a build process (Python side)", f"{result['peak_build_rss_mb']:.0f} MB", "tiny preset, 3 documents"))
     head = (f"`make bench` on {result['date']}, {result['machine']}, model {result['model']}"
@@ -190,7 +192,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="webscale-rl bench", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default", help="model preset for the LLM figures (tiny drops every document at the filter)")
     parser.add_argument("--docs", type=int, default=4, help="sample documents per call plan")
-    parser.add_argument("--concurrency", type=int, default=DEFAULTS["max_concurrent_documents"], help="documents in flight")
+    parser.add_argument("--concurrency", type=int, default=DEFAULTS["max_concurrent_documents"], help="requests in flight")
+    parser.add_argument("--documents-in-flight", type=int, default=None, help="documents in flight (default: twice --concurrency)")
     parser.add_argument("--skip-llm", action="store_true", help="only the figures that need no model")
     parser.add_argument("--out", default="output/bench", help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
@@ -201,7 +204,7 @@ def main(argv: list[str]) -> int:
     result = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
               "model": preset.display_name if preset else args.model, "prefilter": bench_prefilter()}
     if not args.skip_llm:
-        result["llm"] = bench_llm(args.model, args.docs, args.concurrency)
+        result["llm"] = bench_llm(args.model, args.docs, args.concurrency, args.documents_in_flight or 2 * args.concurrency)
         result["peak_build_rss_mb"] = peak_build_memory_mb()
     result["bench_process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = Path(args.out)
