@@ -165,8 +165,7 @@ def table(result: dict) -> str:
         sat = llm["saturation"]
         rows.append(("saturation: completion tokens/s, pipeline / plain replay", _r(sat["ratio"]),
                      f"{sat['pipeline_completion_tokens_per_s']:.1f} vs {sat['plain_completion_tokens_per_s']:.1f} tok/s, "
-                     f"{sat['requests']} requests, {llm['concurrency']} at a time"
-                     + (f" ({llm['documents_in_flight']} documents in flight)" if "documents_in_flight" in llm else "")))
+                     f"{sat['requests']} requests, {llm['concurrency']} at a time ({llm['documents_in_flight']} documents in flight)"))
     if result.get("peak_build_rss_mb") is not None:
         rows.append(("peak memory of a build process (Python side)", f"{result['peak_build_rss_mb']:.0f} MB", "tiny preset, 3 documents"))
     head = (f"`make bench` on {result['date']}, {result['machine']}, model {result['model']}"
