@@ -1,7 +1,13 @@
 """The Ray instance a `type: ray` build runs on. datatrove's RayPipelineExecutor expects
 `ray.init()` to have been called; this does it once per process: it joins the cluster named by
 `executor.address` (e.g. `auto`, or `ray://head:10001`), or else starts a local instance bound
-to 127.0.0.1, so that nothing it opens listens beyond this machine."""
+to 127.0.0.1, so that nothing it opens listens beyond this machine.
+
+datatrove's Ray actor runs its ranks in a `multiprocess` pool, which forks by default; a fork of
+a Ray worker (a process with gRPC and event-loop threads) can inherit a lock some thread held
+and hang forever at random (ray-project/ray#28328: a rank's child sat idle, no log line, until
+killed). Every worker of the build's Ray job therefore starts its pool's processes fresh
+(`spawn`), set by Ray's worker setup hook."""
 
 from __future__ import annotations
 
@@ -12,6 +18,16 @@ import os
 LOCAL_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0",
              "RAY_AUTH_MODE": "disabled"}  # no token to mint and store for a loopback-only instance
 LOOPBACK = "127.0.0.1"
+
+
+def spawn_task_processes() -> None:
+    """Ray's `worker_process_setup_hook`: the pool that runs a rank spawns its process rather than forking."""
+    import multiprocess
+
+    multiprocess.set_start_method("spawn", force=True)
+
+
+RUNTIME_ENV = {"worker_process_setup_hook": f"{__name__}.spawn_task_processes"}
 
 
 def is_local(opts: dict) -> bool:
@@ -31,9 +47,9 @@ def connect(opts: dict) -> dict:
 
     if not ray.is_initialized():
         if address:
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, log_to_driver=False, runtime_env=RUNTIME_ENV)
         else:
-            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, runtime_env=RUNTIME_ENV)
             if ray.util.get_node_ip_address() != LOOPBACK:
                 ray.shutdown()
                 raise RuntimeError(

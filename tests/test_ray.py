@@ -76,6 +76,9 @@ def test_ray_build_gives_every_document_and_record_the_local_builds_id(tmp_path,
         nodes = ray.nodes()
         assert [n["NodeManagerAddress"] for n in nodes] == ["127.0.0.1"], nodes
         assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+        # The rank pools of this job's workers spawn their processes (a fork of a Ray worker can hang).
+        # (a lambda: Ray ships it by value, where this test module cannot be imported)
+        assert ray.get(ray.remote(lambda: __import__("multiprocess").get_start_method()).remote()) == "spawn"
 
         # A failed task: Ray only logs it, the build must stop and say how to go on.
         failing = make_executor(ray_cfg, [lambda data, rank, world_size: [] if rank == 0 else 1 / 0], tmp_path / "failing")
