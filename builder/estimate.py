@@ -11,8 +11,10 @@ A dry run on a sample of the input, drawn across all its files:
 4. multiply out to the whole input, with cost at a price per million tokens and GPU hours at a
    throughput per GPU.
 
-Per-document figures are means over the measured documents; documents of other lengths cost
-more or less (stated in the output).
+Per-document figures are means over the measured documents. Calls per document range from one
+(dropped by the screen) to five (a pair through every check reading), so a few documents give a
+wide figure: the output states a 95% range from the spread between them, and how many documents
+would narrow it to within 20%.
 """
 
 from __future__ import annotations
@@ -73,17 +75,52 @@ def spread(items: list, k: int) -> list:
     return [items[int(i * step)] for i in range(k)]
 
 
+TOTALS = ("calls", "prompt_tokens", "completion_tokens", "kept_pairs")
+
+
 async def measure_llm(docs: list[Document], settings: Settings, generate) -> dict:
-    """Per-stage calls and tokens, and kept pairs, summed over the documents."""
+    """Per-stage calls and tokens summed over the documents, and every document's own totals
+    (calls, tokens, kept pairs), whose spread gives the estimate's range."""
     stages: dict[str, dict[str, int]] = defaultdict(lambda: {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
-    kept = 0
+    per_document = []
     for doc in docs:
         result = await rollout(doc, generate, settings)
-        kept += len(result["pairs"])
+        own = dict.fromkeys(TOTALS, 0) | {"kept_pairs": len(result["pairs"])}
         for stage, tally in result["usage"].items():
             for key in stages[stage]:
                 stages[stage][key] += tally.get(key, 0)
-    return {"documents": len(docs), "kept_pairs": kept, "stages": dict(stages)}
+                own[key] += tally.get(key, 0)
+        per_document.append(own)
+    return {"documents": len(docs), "stages": dict(stages), "per_document": per_document}
+
+
+def mean_and_sd(values: list[float]) -> tuple[float, float]:
+    """The sample mean and standard deviation (0 for fewer than two values)."""
+    mean = sum(values) / len(values) if values else 0.0
+    if len(values) < 2:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def mean_and_margin(values: list[float], population: float) -> tuple[float, float]:
+    """The mean of documents measured out of `population`, and the half-width of its 95% range as
+    an estimate of the population's mean (normal approximation; the finite-population
+    correction makes it zero when every document was measured; one document gives no range)."""
+    n = len(values)
+    mean, sd = mean_and_sd(values)
+    if n < 2:
+        return mean, math.inf if n else 0.0
+    correction = math.sqrt(max(population - n, 0) / max(population - 1, 1))
+    return mean, 1.96 * sd / math.sqrt(n) * correction
+
+
+def documents_for_margin(values: list[float], within: float = 0.2) -> int | None:
+    """Documents to measure for a 95% range within ±`within` of the mean, from the spread seen
+    (for a large input; on a small one the finite-population correction needs fewer)."""
+    mean, sd = mean_and_sd(values)
+    if len(values) < 2 or not mean:
+        return None
+    return max(len(values), math.ceil((1.96 * sd / (within * mean)) ** 2))
 
 
 def estimate(cfg: dict, documents: int | None, sample: int, llm_docs: int, generate) -> dict:
@@ -106,20 +143,23 @@ def estimate(cfg: dict, documents: int | None, sample: int, llm_docs: int, gener
     pass_rate = len(survivors) / len(drawn)
     to_llm = to_read * pass_rate
     measured = run_sync(measure_llm(spread(survivors, llm_docs), Settings.from_config(cfg), generate)) if survivors else \
-        {"documents": 0, "kept_pairs": 0, "stages": {}}
+        {"documents": 0, "stages": {}, "per_document": []}
     per_doc = max(measured["documents"], 1)
     stages = {stage: {key: value / per_doc * to_llm for key, value in tally.items()}
               for stage, tally in measured["stages"].items()}
-    return {
+    result = {
         "input_documents": total, "documents_read": to_read, "sampled": len(drawn),
         "prefilter_pass_rate": pass_rate, "documents_to_llm": to_llm,
         "measured_documents": measured["documents"],
         "stages": stages,
-        "calls": sum(s["calls"] for s in stages.values()),
-        "prompt_tokens": sum(s["prompt_tokens"] for s in stages.values()),
-        "completion_tokens": sum(s["completion_tokens"] for s in stages.values()),
-        "kept_pairs": measured["kept_pairs"] / per_doc * to_llm,
     }
+    calls = [d["calls"] for d in measured["per_document"]]
+    for key in TOTALS:
+        mean, margin = mean_and_margin([d[key] for d in measured["per_document"]], to_llm)
+        result[key], result[f"{key}_margin"] = mean * to_llm, margin * to_llm
+    result["documents_for_20_percent"] = documents_for_margin(calls)
+    result["measured"] = measured["per_document"]
+    return result
 
 
 def render(result: dict, price: float, gpu_tokens_per_second: float | None) -> str:
@@ -134,8 +174,14 @@ def render(result: dict, price: float, gpu_tokens_per_second: float | None) -> s
     ]
     for stage, s in result["stages"].items():
         lines.append(f"{stage:18}{s['calls']:>14,.0f}{s['prompt_tokens']:>18,.0f}{s['completion_tokens']:>20,.0f}")
-    lines += [f"{'total':18}{result['calls']:>14,.0f}{result['prompt_tokens']:>18,.0f}{result['completion_tokens']:>20,.0f}", "",
-              f"expected kept pairs: {result['kept_pairs']:,.0f}"]
+    lines += [f"{'total':18}{result['calls']:>14,.0f}{result['prompt_tokens']:>18,.0f}{result['completion_tokens']:>20,.0f}",
+              f"{'95% range ±':18}{result['calls_margin']:>14,.0f}{result['prompt_tokens_margin']:>18,.0f}"
+              f"{result['completion_tokens_margin']:>20,.0f}", "",
+              f"expected kept pairs: {result['kept_pairs']:,.0f} ± {result['kept_pairs_margin']:,.0f}"]
+    wanted = result["documents_for_20_percent"]
+    if wanted and result["calls_margin"] > 0.2 * result["calls"]:
+        lines.append(f"the range comes from the spread between the {result['measured_documents']} measured documents; "
+                     f"about --llm-docs {wanted} would bring calls within ±20%")
     if price:
         lines.append(f"cost: {tokens * price / 1e6:,.2f} USD at {price} USD per million tokens")
     if gpu_tokens_per_second:
@@ -150,7 +196,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="webscale-rl estimate", description="What a build will cost, before it runs.")
     parser.add_argument("--config", default=None, help="the build's YAML config")
     parser.add_argument("--sample", type=int, default=40, help="documents drawn across the input files for the pre-filter")
-    parser.add_argument("--llm-docs", type=int, default=5, help="surviving documents sent through the real LLM stages")
+    parser.add_argument("--llm-docs", type=int, default=12,
+                        help="surviving documents sent through the real LLM stages (more: a narrower range)")
     parser.add_argument("--documents", type=int, default=None, help="the input's size, for a Hub dataset")
     parser.add_argument("--price", type=float, default=None, help="USD per million tokens (default: card.price_per_million_tokens)")
     parser.add_argument("--gpu-tokens-per-second", type=float, default=None, help="throughput of one GPU, for GPU-hours")
