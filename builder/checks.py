@@ -219,6 +219,21 @@ def names_only_an_unplaced_town(question: str, document: str) -> bool:
     return bool(names) and names <= {w.lower() for w in dateline.group(1).split()} | _PLACE_KINDS
 
 
+_INGREDIENTS = re.compile(r"\bingredients\b", re.IGNORECASE)
+_KITCHEN_MEASURE = re.compile(r"\b(?:serves|servings|tablespoons?|teaspoons?|tbsp|tsp|cups?)\b", re.IGNORECASE)
+
+
+def names_only_a_dish(question: str, subject: str, document: str) -> bool:
+    """A recipe's document (its topic says so, or it lists ingredients with kitchen measures): the
+    dish, "the heart-friendly red lentil soup" or "Red Lentil Soup", is no one recipe; whose
+    recipe it is ("Moosewood") is."""
+    if not (re.search(r"\brecipes?\b", subject, re.IGNORECASE)
+            or _INGREDIENTS.search(document) and _KITCHEN_MEASURE.search(document)):
+        return False
+    dish = {w.lower() for w in re.findall(r"[\w'-]+", subject)} | {w.lower() for w in re.findall(r"[\w'-]+", document.split("\n", 1)[0])}
+    return not (_proper_names(question) - dish)
+
+
 def question_specific(question: str, subject: str) -> bool:
     """The question names what it asks about. When the subject has a proper name ("Pine Hollow
     Campground", "Harbor City"), the question carries a proper name too; otherwise it shares a
@@ -273,6 +288,9 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
         return bool(months) and any(n <= 31 for n in _numbers(answer)) or bool(re.search(r"\d{1,2}[/.-]\d{1,2}", answer))
     if re.search(r"\b(?:what|which) decade\b", q):
         return bool(re.search(r"\d0s\b", answer))
+    # a bare year answers a question about a time, not "What is the first edition of the Tour de France?"
+    if answer_type == "date" and re.fullmatch(r"\d{3,4}", normalize(answer).strip(" .")):
+        return re.search(r"\b(?:when|year|years|date|decade|century|since|until|how long|age|old|era|period)\b", q) is not None
     return True
 
 
@@ -292,6 +310,10 @@ def leaks_answer(question: str, answer: str, answer_type: str) -> bool:
         return True
     if answer_type not in ("name", "short_phrase", "list"):
         return False  # a formula names the variables the question gives
+    # a person's surname in the question: "Which mathematician ... the story of Gauss ...?" -> "Carl Friedrich Gauss"
+    if answer_type == "name" and (surname := re.fullmatch(r"(?:[A-Z][\w.'-]*\s+)+([A-Z][a-z]{2,})", answer.strip())):
+        if re.search(rf"\b{surname.group(1)}\b", question):
+            return True
     # most of a several-word answer in the question gives it away as well: "the arrangement
     # negotiated at Bretton Woods" -> "Bretton Woods system"
     named = _whole_words(answer)
@@ -381,9 +403,14 @@ def answer_is_example(answer: str, evidence: str) -> bool:
     return at >= 0 and _EXAMPLE_CUE.search(text[:at]) is not None
 
 
+_ASKING_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+
+
 def is_question(question: str) -> bool:
-    """A question ends with a question mark; titles and statements do not ask anything."""
-    return question.rstrip().endswith("?")
+    """A question ends with a question mark and asks: a wh-word somewhere, or a clause opening with
+    "is/does/can...". "Maximum raw capacity for four 20 TB drives?" is a spec-sheet line."""
+    clauses = re.split(r"(?<=[.!?])\s+|,\s*", question.strip())
+    return question.rstrip().endswith("?") and any(_ASKING_WORD.search(c) or _YES_NO_OPENERS.match(c) for c in clauses)
 
 
 def refers_to_passage(question: str) -> bool:
@@ -420,6 +447,7 @@ def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
     if refers_to_passage(pair["question"]):
         reasons.append("question_refers_to_passage")
     if not question_specific(pair["question"], subject or document.split("\n", 1)[0]) \
-            or names_only_an_unplaced_town(pair["question"], document):
+            or names_only_an_unplaced_town(pair["question"], document) \
+            or names_only_a_dish(pair["question"], subject, document):
         reasons.append("question_not_specific")
     return reasons

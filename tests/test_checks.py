@@ -14,8 +14,10 @@ from webscale_rl.builder.checks import (
     answer_lacks_unit,
     check_pair,
     evidence_in_document,
+    is_question,
     leaks_answer,
     locate_evidence,
+    names_only_a_dish,
     names_only_an_unplaced_town,
     question_grounded,
     question_specific,
@@ -68,6 +70,10 @@ def test_extractive_answers_must_be_readable_off_the_text(answer: str, answer_ty
     ("What was the arrangement negotiated at Bretton Woods in July 1944 called?", "Bretton Woods system", "name", True),
     ("What virus caused the tulip breaking patterns in the 1630s?", "tulip breaking virus", "short_phrase", True),
     ("Which university did Maria Montessori graduate from in 1896?", "University of Rome", "name", False),
+    # a person's surname gives the person away
+    ("Which mathematician is credited with the story of Gauss adding the numbers from 1 to 100?", "Carl Friedrich Gauss", "name", True),
+    ("Which mathematician added the numbers from 1 to 100 as a schoolboy?", "Carl Friedrich Gauss", "name", False),
+    ("Who built the first point-contact transistor with Walter Brattain?", "John Bardeen", "name", False),
 ])
 def test_a_question_must_not_contain_its_answer(question: str, answer: str, answer_type: str, leaks: bool) -> None:
     assert leaks_answer(question, answer, answer_type) is leaks
@@ -116,7 +122,7 @@ def test_answers_have_the_shape_of_their_type(answer: str, answer_type: str, fit
 
 def test_titles_and_statements_are_not_questions() -> None:
     base = {"answer": "1874", "answer_type": "date", "evidence": "starting on 3 June 1874"}
-    assert check_pair(base | {"question": "How to measure the Rhône glacier"}, DOC) == ["question_not_a_question"]
+    assert check_pair(base | {"question": "How to measure the Rhône glacier"}, DOC)[0] == "question_not_a_question"
     assert check_pair(base | {"question": "In what year did the Rhône glacier survey start? "}, DOC) == []
 
 
@@ -202,6 +208,11 @@ def test_a_question_must_name_what_it_asks_about(question: str, subject: str, sp
     ("Does teaching in a preferred style, such as visual or auditory, help?", "no", "yes_no", True),
     ("Does the Golden Gate Bridge carry trains?", "2", "number", False),
     ("Which colour is the Golden Gate Bridge painted?", "yes", "yes_no", False),
+    # a bare year answers a question about a time
+    ("What is the first edition of the Tour de France?", "1903", "date", False),
+    ("When was the first Tour de France held?", "1903", "date", True),
+    ("What is the founding year of the Tour de France?", "1903", "date", True),
+    ("What was the population of Fairmont in the census?", "1903", "number", True),  # a number, not a year
 ])
 def test_the_answer_is_the_kind_the_question_asks_for(question, answer, answer_type, fits) -> None:
     assert answer_fits_question(question, answer, answer_type) is fits
@@ -255,3 +266,31 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
 def test_a_town_named_only_by_a_dateline_without_region_is_not_named(dateline: str, question: str, unplaced: bool) -> None:
     document = f"{dateline}Residents of this river town of about 48,000 people will vote on the budget."
     assert names_only_an_unplaced_town(question, document) is unplaced
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Which Swiss city did the glacier's surveyors come from?", True),
+    ("I'm pouring a slab on a hot day. Should I let it dry fast?", True),
+    ("In Python, can I sort a dictionary by value?", True),
+    ("The bridge opened in which year?", True),
+    ("Maximum raw capacity for four 20 TB drives?", False),  # a spec-sheet line with a question mark
+    ("What is the boiling point of water", False),  # no question mark
+])
+def test_a_question_asks_something(question: str, asks: bool) -> None:
+    assert is_question(question) is asks
+
+
+RECIPE = "Heart-Friendly Red Lentil Soup (Low Sodium)\nServes 6.\nIngredients: 2 tablespoons olive oil, 1 cup red lentils."
+
+
+@pytest.mark.parametrize("question, subject, document, dish_only", [
+    ("How long does the heart-friendly red lentil soup take to cook?", "heart-friendly red lentil soup", RECIPE, True),
+    ("How many servings does Red Lentil Soup make?", "heart-friendly red lentil soup", RECIPE, True),
+    ("How many servings does the Moosewood Red Lentil Soup make?", "heart-friendly red lentil soup", RECIPE, False),
+    ("How many servings does the red lentil soup recipe make?", "red lentil soup recipe", "Soup of the day.", True),
+    # not a recipe: the key ingredients of a policy are no dish
+    ("When did participatory budgeting begin in Porto Alegre?", "participatory budgeting",
+     "Participatory budgeting began in Porto Alegre. Its key ingredients are trust and time.", False),
+])
+def test_a_recipes_question_names_whose_recipe_it_is(question: str, subject: str, document: str, dish_only: bool) -> None:
+    assert names_only_a_dish(question, subject, document) is dish_only
