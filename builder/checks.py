@@ -298,6 +298,8 @@ def leaks_answer(question: str, answer: str, answer_type: str) -> bool:
     """The question already contains the answer, so a model could copy it without reading."""
     if answer_type == "yes_no":
         return False
+    if answer_type != "expression":  # a title's disambiguator is no part of it: "e (mathematical constant)" is "e"
+        answer = re.sub(r"\s*\([^()]*\)\s*$", "", answer) or answer
     if answer_type == "number":
         wanted = _numbers(answer)
         if wanted:

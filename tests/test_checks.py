@@ -70,6 +70,9 @@ def test_extractive_answers_must_be_readable_off_the_text(answer: str, answer_ty
     ("What was the arrangement negotiated at Bretton Woods in July 1944 called?", "Bretton Woods system", "name", True),
     ("What virus caused the tulip breaking patterns in the 1630s?", "tulip breaking virus", "short_phrase", True),
     ("Which university did Maria Montessori graduate from in 1896?", "University of Rome", "name", False),
+    # a title's disambiguator in brackets is no part of the answer
+    ("What is the name of the constant e used in mathematics?", "e (mathematical constant)", "name", True),
+    ("Which constant is the base of the natural logarithm?", "e (mathematical constant)", "name", False),
     # a person's surname gives the person away
     ("Which mathematician is credited with the story of Gauss adding the numbers from 1 to 100?", "Carl Friedrich Gauss", "name", True),
     ("Which mathematician added the numbers from 1 to 100 as a schoolboy?", "Carl Friedrich Gauss", "name", False),
