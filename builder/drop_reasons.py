@@ -20,7 +20,7 @@ REASONS: dict[str, str] = {
     "no_fact_for_persona": "the document had no further sentence stating a short value (date, number, name, defined term) to ask this persona about",
     "no_question_for_fact": "asked for questions about several facts at once, the model wrote two for one fact and none for this one",
     # deterministic checks between generation and the check stage
-    "question_not_a_question": "the question does not end with a question mark",
+    "question_not_a_question": "the question does not end with a question mark, or nothing in it asks (no wh-word, no 'is/does/can...')",
     "answer_type_mismatch": "the answer does not have the shape of its type (no digits for a number, not yes/no, ...)",
     "evidence_not_in_document": "no sentence of the document states the answer",
     "answer_too_long": "the answer is longer than a short value a reward can check",
@@ -28,7 +28,7 @@ REASONS: dict[str, str] = {
     "answer_yes_no": "the answer is yes or no, which a policy guesses right half the time",
     "answer_is_example": "the document gives the answer as an example ('such as ...'), not as all there is",
     "answer_lacks_unit": "the answer is a bare number where the document gives it a unit the question does not name",
-    "question_leaks_answer": "the question already contains its answer",
+    "question_leaks_answer": "the question already contains its answer, most of its words or the surname of the person it names",
     "question_refers_to_passage": "the question points at a text the reader never sees ('the passage', 'the following')",
     "answer_does_not_fit_question": "the answer is not the kind the question asks for (a count for 'how many', a person for 'who', ...)",
     "question_not_grounded": "most of what the question talks about is not in the document (copied from an example or made up)",
