@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import platform
+import random
 import resource
 import subprocess
 import sys
@@ -33,7 +35,7 @@ from datatrove.data import Document
 
 from webscale_rl.builder.config import DEFAULTS
 from webscale_rl.builder.inputs import sample_corpus_rows
-from webscale_rl.builder.rollout import Settings, rollout
+from webscale_rl.builder.rollout import Settings, rollout, tokens_of
 from webscale_rl.models import PRESETS
 from webscale_rl.server import EmbeddedServer
 from webscale_rl.transport import Endpoint, LLMClient, response_format, run_sync
@@ -50,6 +52,7 @@ def sample_documents(n: int) -> list[Document]:
 async def run_plan(generate, docs: list[Document], plan: str, concurrency: int) -> dict:
     """The rollouts of one call plan, `concurrency` documents at a time as the build runs them."""
     totals = dict.fromkeys(("kept_pairs", *KEYS), 0)
+    per_document: dict[str, dict] = {}
     gate = asyncio.Semaphore(concurrency)
 
     async def one(doc: Document) -> None:
@@ -59,11 +62,33 @@ async def run_plan(generate, docs: list[Document], plan: str, concurrency: int) 
         for tally in result["usage"].values():
             for key in KEYS:
                 totals[key] += tally.get(key, 0)
+        per_document[str(doc.id)] = {"kept_pairs": len(result["pairs"]), "tokens": tokens_of(result)}
 
     started = time.monotonic()
     await asyncio.gather(*(one(doc) for doc in docs))
     totals["seconds"] = time.monotonic() - started
+    totals["per_document"] = [per_document[str(doc.id)] for doc in docs]  # in the order of `docs`, for both plans
     return totals
+
+
+def ratio_range(fused: list[dict], paper: list[dict], resamples: int = 2000, seed: int = 0) -> tuple[float, float | None] | None:
+    """95% range of tokens per kept pair, fused / paper, over resamples of the documents (the
+    same documents for both plans). A few documents keep 0 to 3 pairs each, so one run's ratio
+    alone says little; the range says how much. None for the upper end: some resamples keep no
+    fused pair, so the data bound it from below only."""
+    rng = random.Random(seed)
+    ratios = []
+    for _ in range(resamples):
+        picked = [rng.randrange(len(fused)) for _ in fused]
+        f_tokens, f_kept = (sum(fused[i][k] for i in picked) for k in ("tokens", "kept_pairs"))
+        p_tokens, p_kept = (sum(paper[i][k] for i in picked) for k in ("tokens", "kept_pairs"))
+        if f_kept or p_kept:
+            ratios.append(math.inf if not f_kept else (f_tokens / f_kept) / (p_tokens / p_kept) if p_kept else 0.0)
+    if not ratios:
+        return None
+    ratios.sort()
+    low, high = ratios[int(0.025 * len(ratios))], ratios[min(int(0.975 * len(ratios)), len(ratios) - 1)]
+    return low, None if math.isinf(high) else high
 
 
 def plain_body(payload: dict) -> dict:
@@ -117,7 +142,9 @@ def bench_llm(model: str, n_docs: int, concurrency: int, documents_in_flight: in
         plain = asyncio.run(replay(server.url, recorded, concurrency))
     pipeline_rate = plans["fused"]["completion_tokens"] / plans["fused"]["seconds"]
     plain_rate = plain["completion_tokens"] / plain["seconds"]
+    spread = ratio_range(plans["fused"]["per_document"], plans["paper"]["per_document"])
     return {"documents": len(docs), "concurrency": concurrency, "documents_in_flight": documents_in_flight, "plans": plans,
+            "tokens_per_kept_pair_ratio_95": list(spread) if spread else None,
             "saturation": {"pipeline_completion_tokens_per_s": pipeline_rate, "plain_completion_tokens_per_s": plain_rate,
                            "ratio": pipeline_rate / plain_rate if plain_rate else None, "requests": len(recorded)}}
 
@@ -160,8 +187,10 @@ def table(result: dict) -> str:
         rows.append(("prompt tokens served from cache, fused", f"{fused['cached_share']:.0%}", f"paper: {paper['cached_share']:.0%}"))
         ratio = (fused["tokens_per_kept_pair"] / paper["tokens_per_kept_pair"]
                  if fused["tokens_per_kept_pair"] and paper["tokens_per_kept_pair"] else None)
+        spread = llm.get("tokens_per_kept_pair_ratio_95")
         rows.append(("tokens per kept pair, fused / paper", _r(ratio),
-                     f"{_n(fused['tokens_per_kept_pair'])} vs {_n(paper['tokens_per_kept_pair'])}"))
+                     f"{_n(fused['tokens_per_kept_pair'])} vs {_n(paper['tokens_per_kept_pair'])}; 95% range over resampled documents: "
+                     + (f"{spread[0]:.2f} to {_r(spread[1]) if spread[1] is not None else 'unbounded'}" if spread else "none, no pair kept")))
         sat = llm["saturation"]
         rows.append(("saturation: completion tokens/s, pipeline / plain replay", _r(sat["ratio"]),
                      f"{sat['pipeline_completion_tokens_per_s']:.1f} vs {sat['plain_completion_tokens_per_s']:.1f} tok/s, "

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from webscale_rl.builder.bench import per_doc, plain_body
+from webscale_rl.builder.bench import per_doc, plain_body, ratio_range
 from webscale_rl.transport import chat_payload
 
 
@@ -26,6 +26,17 @@ def test_per_document_figures_and_cache_share():
     assert figures["calls"] == 5 and figures["cached_share"] == 0.75 and figures["tokens_per_kept_pair"] == 4500
 
 
+def test_the_range_of_tokens_per_kept_pair_over_resampled_documents():
+    paper = [{"tokens": 1000, "kept_pairs": 1}] * 4
+    assert ratio_range([{"tokens": 500, "kept_pairs": 1}] * 4, paper) == (0.5, 0.5)
+    # Fused keeps its one pair on the last of four documents: 2.0 on this run, but a resample
+    # without that document keeps no fused pair, so nothing bounds the ratio from above.
+    fused = [{"tokens": 500, "kept_pairs": 0}] * 3 + [{"tokens": 500, "kept_pairs": 1}]
+    low, high = ratio_range(fused, paper)
+    assert high is None and low == pytest.approx(2 / 3)
+    assert ratio_range([{"tokens": 500, "kept_pairs": 0}] * 4, [{"tokens": 900, "kept_pairs": 0}] * 4) is None
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_bench_on_three_documents(tmp_path):
@@ -36,6 +47,7 @@ def test_bench_on_three_documents(tmp_path):
     assert result["model"].startswith("SmolLM2") and "CPU cores" in result["machine"] and result["date"]
     assert result["llm"]["documents"] == 3 and result["llm"]["saturation"]["ratio"] > 0
     assert result["llm"]["plans"]["fused"]["calls"] >= 3 and result["peak_build_rss_mb"] > 50
+    assert len(result["llm"]["plans"]["paper"]["per_document"]) == 3
     markdown = (tmp_path / "bench.md").read_text()
     for row in ("pre-LLM stages", "calls per document, fused / paper", "prompt tokens served from cache",
                 "saturation", "peak memory of a build process"):
