@@ -20,7 +20,7 @@ from datatrove.pipeline.inference.types import InferenceError
 
 from webscale_rl.builder import checks, facts
 from webscale_rl.builder.config import DEFAULTS, LLM_STAGES, SCREEN, ConfigError, sampling, stage_endpoints
-from webscale_rl.builder.stages import check, filter as filter_stage, generate as generate_stage, identify, screen, solve
+from webscale_rl.builder.stages import check, domain, filter as filter_stage, generate as generate_stage, identify, screen, solve
 from webscale_rl.builder.stages.common import StageResult, stable_seed, usage_of
 from webscale_rl.transport import LLMError, chat_payload, parse_json
 
@@ -166,8 +166,9 @@ async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Set
         result["filter_rationale"] = screened.data.get("rationale", "")
         if not screened.keep:
             raise _Dropped(screened.reason)
-        result["domain"], result["personas"] = screened.data["domain"], screened.data["personas"]
+        result["personas"] = screened.data["personas"]
         subject = result["filter_rationale"]  # the topic the screen named, e.g. "Pine Hollow Campground"
+        result["domain"] = domain.decide(await _guard("domain", call("identify", domain.messages(subject), domain.SCHEMA, account="domain")))
         pairs, failures = await _generate(doc, call, settings, result["domain"], subject, result["personas"])
         result["pairs_generated"] = len(pairs) + len(failures)
         _drop(result, failures)

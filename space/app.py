@@ -37,7 +37,8 @@ whose answers a reward function can check, so reinforcement learning can use web
 
 0. **Pre-filter** (no model): length, Gopher, FineWeb and C4 quality rules drop junk cheaply.
 1. **Filter**: the model drops boilerplate and fragments that need missing context.
-2. **Identify**: the document's domain (one of 10) and up to 3 personas who would ask about it.
+2. **Identify**: up to 3 personas who would ask about the document, and its domain (one of 10),
+   chosen in a short call that sees only the topic.
 3. **Generate**: one pair per persona: the model copies a short answer from the document, types
    it, and asks for it, naming the subject; code then finds the sentence that states the answer
    (highlighted below).
@@ -119,7 +120,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
 
         Args:
             document: the text to turn into QA pairs (plain text, at most 12,000 characters).
-            call_plan: "fused" (at most 5 model calls) or "paper" (one call per stage and persona); both decide alike.
+            call_plan: "fused" (at most 6 model calls) or "paper" (one call per stage and persona); both decide alike.
         Returns:
             A JSON object: `status` ("kept" or "dropped"), `drop_reason` and `why` (plain words) when no pair
             was kept, `pairs` (the kept pairs as records of the dataset's `default` schema: question,
@@ -151,7 +152,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
                                       placeholder="Paste an article, a how-to, a forum answer...")
                 with gr.Row():
                     call_plan = gr.Radio(list(views.PLANS), value="fused", label="Call plan", elem_id="call-plan",
-                                         info="fused: at most 5 model calls; paper: one per stage and persona")
+                                         info="fused: at most 6 model calls; paper: one per stage and persona")
                     run_button = gr.Button("Make QA pairs", variant="primary", elem_id="run")
                 rows = example_rows()
                 gr.Examples(examples=[[r["text"]] for r in rows], inputs=[document], label="Examples from the sample corpus",

@@ -36,12 +36,12 @@ from webscale_rl.builder.finalize import drop_across_dataset, make_records
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
 from webscale_rl.builder.prefilter import MAX_CHARS, first_drop, prefilter_steps
 from webscale_rl.builder.rollout import Settings, rollout
-from webscale_rl.builder.stages import check, filter as filter_stage, identify, screen
+from webscale_rl.builder.stages import check, domain, filter as filter_stage, identify, screen
 from webscale_rl.transport import LLMClient, parse_json
 
 # What each model call is, named as the rollout's usage accounts name it.
 STAGE_TITLES = {"screen": "filter + identify (one fused call)", "filter": "filter", "identify": "identify",
-                "generate": "generate", "check": "check"}
+                "domain": "domain (a short call on the topic)", "generate": "generate", "check": "check"}
 UNAVAILABLE_KINDS = ("connection", "timeout", "bad_response")
 
 
@@ -135,7 +135,7 @@ def stage_of(payload: dict, max_personas: int, earlier: list[str]) -> str:
     """Which stage sent a payload, for the live log: told by the stage's JSON schema (the build's
     own objects); a call after a check call is part of the check. `name_calls` settles it."""
     schema = payload.get("schema")
-    for name, module in (("screen", screen), ("filter", filter_stage), ("identify", identify)):
+    for name, module in (("screen", screen), ("filter", filter_stage), ("identify", identify), ("domain", domain)):
         if schema == module.SCHEMA:
             return name
     if "check" in earlier or any(schema == check.schema(n) for n in range(1, max_personas + 1)):
@@ -196,8 +196,9 @@ class Run:
                 if not verdict.keep:
                     continue
             if call.stage in ("screen", "identify"):
-                decided = identify.decide(call.reply, max_personas)
-                found.update(domain=decided.data.get("domain"), personas=decided.data.get("personas", []))
+                found.update(personas=identify.decide(call.reply, max_personas).data.get("personas", []))
+            if call.stage == "domain":
+                found.update(domain=domain.decide(call.reply))
         return found
 
 

@@ -130,3 +130,16 @@ def test_generate_prompts_of_one_domain_share_all_but_the_facts():
     second = prompt("Jupiter", "Jupiter has 95 known moons.", "95")
     assert first[:-1] == second[:-1] and first[-1] != second[-1]
     assert len(first) == 1 + 2 * 2 + 1
+
+
+def test_the_domain_calls_worked_topics_cover_each_domain_once_and_none_is_a_sample_document():
+    """One example per domain, so none is favoured by count; none of the sample corpus, whose
+    `meta.domain` labels measure the call."""
+    from webscale_rl.builder.inputs import sample_corpus_rows
+    from webscale_rl.builder.stages import domain
+
+    examples = domain.labelled_topics()
+    assert sorted(e["domain"] for e in examples) == sorted(LIBRARIES.values())
+    assert all(domain.decide(e) == e["domain"] for e in examples)  # the code's own reading of each field agrees
+    titles = {row["text"].split("\n", 1)[0].lower() for row in sample_corpus_rows()}
+    assert not any(e["topic"].lower() in title or title in e["topic"].lower() for e in examples for title in titles)

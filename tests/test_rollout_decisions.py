@@ -15,7 +15,7 @@ from datatrove.data import Document
 
 from webscale_rl.builder import checks
 from webscale_rl.builder.rollout import Settings, rollout
-from webscale_rl.builder.stages import check, filter as filter_stage, generate, identify, screen
+from webscale_rl.builder.stages import check, domain, filter as filter_stage, generate, identify, screen
 from webscale_rl.transport import Completion, TransportError
 
 DOC = Document(
@@ -48,6 +48,8 @@ def stage_of(payload: dict) -> str:
         return "filter"
     if schema is identify.SCHEMA:
         return "identify"
+    if schema is domain.SCHEMA:
+        return "domain"
     text = json.dumps(schema)
     if "reader_answer" in text:
         return "check"
@@ -59,9 +61,12 @@ def stage_of(payload: dict) -> str:
 
 
 def _default_reply(stage: str, payload: dict, read_off: tuple[str, ...]) -> dict:
-    """Unscripted readings of the check stage pass: the question is clear, and the evidence
-    reader copies the known answer out of each sentence."""
+    """Unscripted, the domain call files the bridge under engineering, and the readings of the
+    check stage pass: the question is clear, and the evidence reader copies the known answer
+    out of each sentence."""
     asked = payload["messages"][-1]["content"]
+    if stage == "domain":
+        return {"field": "civil engineering", "domain": "Technology & Engineering"}
     if stage == "standalone":
         n = max(asked.count("?"), 1)
         return {"clear": "yes"} if "verdicts" not in json.dumps(payload["schema"]) else {"verdicts": [{"clear": "yes"}] * n}
@@ -90,7 +95,7 @@ class Scripted:
             if isinstance(reply, Exception):
                 raise reply
             return Completion(reply, "stop", {"prompt_tokens": 30, "completion_tokens": 8})
-        if stage in ("standalone", "evidence") and not self.replies.get(stage):
+        if stage in ("domain", "standalone", "evidence") and not self.replies.get(stage):
             return Completion(json.dumps(_default_reply(stage, payload, self.read_off)), "stop", {"prompt_tokens": 100, "completion_tokens": 20})
         reply = self.replies[stage].popleft()
         if isinstance(reply, Exception):
@@ -108,13 +113,13 @@ def run(fake: Scripted, **settings) -> dict:
 
 
 def screened(personas=("a civil engineering student",), **over) -> dict:
-    return {"topic": "the Harbour Bridge in Port Avalon", "domain": "Technology & Engineering", "personas": list(personas),
+    return {"topic": "the Harbour Bridge in Port Avalon", "personas": list(personas),
             "missing_context": "no", "boilerplate": "no"} | over
 
 
 # ---- fused plan -------------------------------------------------------------------------------
 
-def test_fused_keeps_checked_pairs_in_five_calls():
+def test_fused_keeps_checked_pairs_in_six_calls():
     fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
                     check=[{"verdicts": [GOOD, GOOD2]}])
     result = run(fake)
@@ -125,10 +130,10 @@ def test_fused_keeps_checked_pairs_in_five_calls():
     assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True,
                                               "reader_answer": "503 metres", "standalone": True,
                                               "evidence_answer": "503 metres", "evidence_supports": True}
-    assert dict(fake.calls) == {"screen": 1, "generate": 1, "check": 1, "standalone": 1, "evidence": 1}
+    assert dict(fake.calls) == {"screen": 1, "domain": 1, "generate": 1, "check": 1, "standalone": 1, "evidence": 1}
     assert {k: v for k, v in result["usage"]["screen"].items() if k != "seconds"} == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20,
                                                                                          "cached_prompt_tokens": 0}
-    assert set(result["usage"]) == {"screen", "generate", "check", "check_standalone", "check_evidence"}
+    assert set(result["usage"]) == {"screen", "domain", "generate", "check", "check_standalone", "check_evidence"}
     assert result["pairs_generated"] == 2 and result["pair_drops"] == {}
 
 
@@ -236,14 +241,14 @@ def test_bug_in_a_stage_is_counted_not_raised():
 def test_paper_plan_makes_two_plus_two_k_calls():
     fake = Scripted(
         filter=[{"topic": "a bridge", "missing_context": "no", "boilerplate": "no"}],
-        identify=[{"topic": "a bridge", "domain": "Technology & Engineering", "personas": ["a student", "a commuter"]}],
+        identify=[{"topic": "a bridge", "personas": ["a student", "a commuter"]}],
         generate=[PAIR_OK, PAIR_OK2], check=[GOOD, GOOD2],
     )
     result = run(fake, call_plan="paper")
     # 2 + 2k, k = 2, and per pair the check stage's two further readings
-    assert dict(fake.calls) == {"filter": 1, "identify": 1, "generate": 2, "check": 2, "standalone": 2, "evidence": 2}
+    assert dict(fake.calls) == {"filter": 1, "identify": 1, "domain": 1, "generate": 2, "check": 2, "standalone": 2, "evidence": 2}
     assert result["status"] == "kept" and len(result["pairs"]) == 2
-    assert set(result["usage"]) == {"filter", "identify", "generate", "check", "check_standalone", "check_evidence"}
+    assert set(result["usage"]) == {"filter", "identify", "domain", "generate", "check", "check_standalone", "check_evidence"}
 
 
 def test_paper_plan_filter_drop_stops_before_identify():
@@ -252,10 +257,31 @@ def test_paper_plan_filter_drop_stops_before_identify():
     assert result["drop_reason"] == "llm_filter_not_informative" and dict(fake.calls) == {"filter": 1}
 
 
+@pytest.mark.parametrize("reply,expected", [
+    ({"field": "astronomy", "domain": "Other"}, "Natural Science"),  # a field its area lists outright decides
+    ({"field": "Education", "domain": "Other"}, "Education"),  # an area's own name, in any case
+    ({"field": "urban planning", "domain": "Social Science"}, "Social Science"),  # no area names it outright: the model's choice
+    ({"field": "rowing", "domain": "Other"}, "Other"),
+])
+def test_the_domain_call_decides_from_the_topic(reply, expected):
+    fake = Scripted(screen=[screened()], domain=[reply], generate=[{"questions": [PAIR_OK]}], check=[GOOD])
+    result = run(fake)
+    assert result["domain"] == expected
+    asked = next(p for p in fake.payloads if stage_of(p) == "domain")["messages"][-1]["content"]
+    assert asked == "Topic: the Harbour Bridge in Port Avalon"  # the topic alone, never the document
+
+
+def test_a_failed_domain_call_drops_the_document_with_a_named_reason():
+    fake = Scripted(screen=[screened()], domain=[TransportError("timeout", "read timed out")])
+    result = run(fake)
+    assert result["status"] == "dropped" and result["drop_reason"] == "llm_domain_timeout"
+    assert "generate" not in fake.calls
+
+
 def test_paper_plan_counts_failures_per_pair():
     fake = Scripted(
         filter=[{"topic": "a bridge", "missing_context": "no", "boilerplate": "no"}],
-        identify=[{"topic": "a bridge", "domain": "Other", "personas": ["a student", "a commuter"]}],
+        identify=[{"topic": "a bridge", "personas": ["a student", "a commuter"]}],
         generate=[("garbage", "stop"), PAIR_OK2], check=[("{", "length")],
     )
     result = run(fake, call_plan="paper")
@@ -294,7 +320,7 @@ def test_code_gives_each_persona_a_fact_and_the_model_only_writes_the_question()
         ("a student", "503 metres", EVIDENCE), ("a commuter", "Maria Lindqvist", EVIDENCE2),
         ("a historian", "1932", "It opened in 1932 after eight years of construction.")]
     assert result["pairs"][0]["question"] == PAIR_OK["question"]
-    sent = fake.payloads[1]["messages"][-1]["content"]
+    sent = next(p for p in fake.payloads if stage_of(p) == "generate")["messages"][-1]["content"]
     assert "Answer: 503 metres" in sent and "Fact: The chief engineer of the Harbour Bridge was Maria Lindqvist." in sent
     assert "evidence" not in json.dumps(generate.schema(2)) and "answer_type" not in json.dumps(generate.schema(2))
 
@@ -307,7 +333,7 @@ def test_a_fact_asked_twice_and_a_persona_without_a_fact_are_counted():
     bare = Document(id="doc-2", text="Welcome. Click here to sign in. Thanks for reading and see you soon.")
     fake = Scripted(screen=[screened(["a student"])])
     result = asyncio.run(rollout(bare, fake, Settings()))
-    assert dict(fake.calls) == {"screen": 1}  # no fact, no generate call
+    assert dict(fake.calls) == {"screen": 1, "domain": 1}  # no fact, no generate call
     assert result["drop_reason"] == "no_pair_kept" and result["pair_drops"] == {"no_fact_for_persona": 1}
 
 

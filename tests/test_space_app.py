@@ -81,7 +81,7 @@ READ_OFF = ("227 meters", "January 5, 1933")  # what the evidence reader copies 
 
 
 def screened(**over) -> dict:
-    return {"topic": "the Golden Gate Bridge", "domain": "Technology & Engineering", "personas": PERSONAS,
+    return {"topic": "the Golden Gate Bridge", "personas": PERSONAS,
             "missing_context": "no", "boilerplate": "no"} | over
 
 
@@ -101,7 +101,7 @@ def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
                         check=[{"verdicts": [AGREES, DISAGREES]}])
     else:
         fake = Scripted(READ_OFF, filter=[{"topic": "the bridge", "missing_context": "no", "boilerplate": "no"}],
-                        identify=[{"topic": "the bridge", "domain": "Technology & Engineering", "personas": PERSONAS}],
+                        identify=[{"topic": "the bridge", "personas": PERSONAS}],
                         generate=[TOWER, START, TRAFFIC], check=[AGREES, DISAGREES])
     return run_scripted(fake, plan=plan), fake
 
@@ -110,8 +110,8 @@ def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
 def test_each_call_is_named_as_the_rollout_accounts_it(plan):
     run, fake = kept_run(plan)
     names = [c.stage for c in run.calls]
-    assert names == {"fused": ["screen", "generate", "check", "check_standalone", "check_evidence"],
-                     "paper": ["filter", "identify", "generate", "generate", "generate", "check", "check",
+    assert names == {"fused": ["screen", "domain", "generate", "check", "check_standalone", "check_evidence"],
+                     "paper": ["filter", "identify", "domain", "generate", "generate", "generate", "check", "check",
                                "check_standalone", "check_evidence"]}[plan]
     assert {s: names.count(s) for s in names} == {s: u["calls"] for s, u in run.result["usage"].items()}
     assert all(c.state == "done" and c.seconds is not None and c.prompt_tokens == 100 for c in run.calls)

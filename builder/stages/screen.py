@@ -1,4 +1,5 @@
-"""Fused plan, stages 1+2 in one call: the filter labels, the domain and the personas.
+"""Fused plan, stages 1+2 in one call: the filter labels, the topic and the personas (the
+domain follows in its own short call, as in the paper plan).
 
 One call instead of two sends the document once; the decision rules are those of
 `filter` and `identify`, so both plans drop and keep for the same reasons."""
