@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from webscale_rl.builder.checks import (
+    answer_as_asked,
     answer_fits_question,
     answer_fits_type,
     answer_in_text,
@@ -182,6 +183,7 @@ def test_a_question_must_be_about_the_document(question: str, grounded: bool) ->
     ("How many players played in the Lakeshore Open Chess Tournament?", "Lakeshore Open", False),
     ("How many players played in the 2023 Lakeshore Open Chess Tournament?", "Lakeshore Open", True),
     ("On which date did Daniel Reyes of Fairmont win the Lakeshore Open?", "Lakeshore Open", True),
+    ("How many countries attended the Bretton Woods Conference?", "the Bretton Woods system", True),  # one meeting
     # beyond what words can tell ("How long do I have to return an item?" shares "return" with
     # its subject): the check stage's reviewer who sees only the question drops those
 ])
@@ -203,6 +205,10 @@ def test_a_question_must_name_what_it_asks_about(question: str, subject: str, sp
     ("How many bays does the Harbor NAS-4 have?", "several", "short_phrase", False),
     ("Who designed the Golden Gate Bridge?", "Joseph Strauss", "name", True),
     ("Who designed the Golden Gate Bridge?", "1937", "name", False),
+    # "who were" asks for several: one of two leading negotiators is half the answer
+    ("Who were the leading figures in the negotiations of the Bretton Woods system?", "John Maynard Keynes", "name", False),
+    ("Who were the leading figures in the negotiations of the Bretton Woods system?",
+     "John Maynard Keynes and Harry Dexter White", "list", True),
     ("When did the Golden Gate Bridge open?", "the bridge", "short_phrase", False),
     ("Is 91 a prime number?", "no", "yes_no", True),
     ("Is 0.999... equal to 1?", "yes", "yes_no", True),                      # the ellipsis ends no sentence
@@ -219,6 +225,20 @@ def test_a_question_must_name_what_it_asks_about(question: str, subject: str, sp
 ])
 def test_the_answer_is_the_kind_the_question_asks_for(question, answer, answer_type, fits) -> None:
     assert answer_fits_question(question, answer, answer_type) is fits
+
+
+@pytest.mark.parametrize("question,answer,answer_type,asked", [
+    ("In which year was the Bretton Woods Conference held?", "July 1944", "date", "1944"),
+    ("What year did John Bardeen and Walter Brattain build the first point-contact transistor?", "December 23, 1947", "date", "1947"),
+    ("On what date did the Golden Gate Bridge open?", "May 27, 1937", "date", "May 27, 1937"),  # a date is asked for
+    ("When did the Golden Gate Bridge open?", "May 27, 1937", "date", "May 27, 1937"),
+    ("In which year did the system run?", "1944 to 1971", "date", "1944 to 1971"),  # which of two years?
+    ("What year-end balance did the fund report?", "4,200", "number", "4,200"),
+])
+def test_a_date_asked_for_as_a_year_is_answered_by_its_year(question, answer, answer_type, asked) -> None:
+    assert answer_as_asked(question, answer, answer_type) == asked
+    if asked != answer:  # the longer answer fails the question, the year fits it
+        assert not answer_fits_question(question, answer, answer_type) and answer_fits_question(question, asked, answer_type)
 
 
 def test_a_question_in_the_document_is_never_its_evidence() -> None:

@@ -58,3 +58,16 @@ def test_context_is_the_sentence_before_in_the_same_paragraph() -> None:
     fact = next(f for f in candidates(doc, "Montessori schools") if f.answer == "50 children")
     assert fact == Fact("It served around 50 children from the San Lorenzo district.", "50 children", "number",
                         "In January 1907 she opened the first Casa dei Bambini in Rome.")
+
+
+def test_a_question_asking_the_year_of_a_dated_fact_gets_the_year() -> None:
+    """The generate stage cuts the fact's "July 1944" to what its question asks; the evidence
+    stays the sentence that states the whole date."""
+    from webscale_rl.builder.stages import generate
+
+    fact = Fact("The conference met at Bretton Woods in July 1944.", "July 1944", "date")
+    reply = {"answer": "July 1944", "question": "In which year did the Bretton Woods Conference meet?"}
+    pair = generate.decide(reply, [("a historian", fact)]).data["pairs"][0]
+    assert (pair["answer"], pair["evidence"]) == ("1944", fact.sentence)
+    reply = {"answer": "July 1944", "question": "When did the Bretton Woods Conference meet?"}
+    assert generate.decide(reply, [("a historian", fact)]).data["pairs"][0]["answer"] == "July 1944"

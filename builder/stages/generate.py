@@ -18,7 +18,7 @@ import random
 from functools import lru_cache
 from importlib import resources
 
-from webscale_rl.builder.checks import locate_evidence
+from webscale_rl.builder.checks import answer_as_asked, locate_evidence
 from webscale_rl.builder.facts import Fact, with_context
 from webscale_rl.builder.stages.common import DOMAINS, StageResult, one_or_many, place_by_copy, stable_seed
 
@@ -127,13 +127,17 @@ def _tidy(question: str) -> str:
 def decide(reply: dict, items: list[tuple[str, Fact]]) -> StageResult:
     """Each question with the fact it was written for, found by the answer the model copied
     (a question whose copied answer is none of the facts' goes to the first fact still
-    without one): the answer and its type come from the fact, the evidence is its sentence."""
+    without one): the answer and its type come from the fact, cut to what the question asks
+    (`answer_as_asked`), and the evidence is its sentence."""
     written = [reply] if len(items) == 1 else list(reply["questions"])
     # a second question for one fact: the first stands, and the fact's persona has no other
     placed = place_by_copy(written, lambda item: item["answer"], [fact.answer for _, fact in items], duplicates_fill_gaps=False)
-    pairs = [{"question": _tidy(placed[i]["question"]), "answer": fact.answer, "answer_type": fact.answer_type,
-              "evidence": fact.sentence, "persona": persona}
-             for i, (persona, fact) in enumerate(items) if i in placed]
+    pairs = []
+    for i, (persona, fact) in enumerate(items):
+        if i in placed:
+            question = _tidy(placed[i]["question"])
+            pairs.append({"question": question, "answer": answer_as_asked(question, fact.answer, fact.answer_type),
+                          "answer_type": fact.answer_type, "evidence": fact.sentence, "persona": persona})
     unasked = [({"persona": persona, "answer": fact.answer, "evidence": fact.sentence}, "no_question_for_fact")
                for i, (persona, fact) in enumerate(items) if i not in placed]
     return StageResult(True, data={"pairs": pairs, "unasked": unasked})
