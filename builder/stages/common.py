@@ -78,12 +78,17 @@ def usage_of(result) -> dict:
 
 
 @lru_cache(maxsize=None)
+def fewshot(name: str) -> tuple[dict, ...]:
+    """The records of one few-shot data file, builder/fewshot/<name>.jsonl (package data)."""
+    text = resources.files("webscale_rl.builder").joinpath("fewshot", f"{name}.jsonl").read_text(encoding="utf-8")
+    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+
+
 def labelled_documents() -> tuple[dict, ...]:
     """Short documents with the record a careful annotator writes for them
     (builder/fewshot/screen.jsonl), shown to the filter and identify stages as worked turns:
     small models copy field values from instructions but follow demonstrated records."""
-    text = resources.files("webscale_rl.builder").joinpath("fewshot", "screen.jsonl").read_text(encoding="utf-8")
-    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+    return fewshot("screen")
 
 
 def labelled_turns(system: str, fields: list[str], document: str) -> list[dict]:

@@ -9,10 +9,8 @@ right. The call is short: the examples are a cached prefix, the topic a few new 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from importlib import resources
 
-from webscale_rl.builder.stages.common import DOMAINS
+from webscale_rl.builder.stages.common import DOMAINS, fewshot
 
 # What each domain covers: without it small models file most documents under "Other".
 DOMAIN_SCOPE = {
@@ -38,11 +36,9 @@ SCHEMA = {
 }
 
 
-@lru_cache(maxsize=None)
 def labelled_topics() -> tuple[dict, ...]:
     """One worked topic per domain (builder/fewshot/domain.jsonl), none from the sample corpus."""
-    text = resources.files("webscale_rl.builder").joinpath("fewshot", "domain.jsonl").read_text(encoding="utf-8")
-    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+    return fewshot("domain")
 
 
 def messages(topic: str) -> list[dict]:

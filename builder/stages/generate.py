@@ -16,13 +16,11 @@ from __future__ import annotations
 import json
 import random
 from functools import lru_cache
-from importlib import resources
 
 from webscale_rl.builder.checks import answer_as_asked, locate_evidence
 from webscale_rl.builder.facts import Fact, with_context
-from webscale_rl.builder.stages.common import DOMAINS, StageResult, one_or_many, place_by_copy, stable_seed
+from webscale_rl.builder.stages.common import DOMAINS, StageResult, fewshot, one_or_many, place_by_copy, stable_seed
 
-FEWSHOT_PACKAGE = "webscale_rl.builder"
 SLUGS = {
     "Math": "math", "Technology & Engineering": "technology_engineering", "Coding": "coding",
     "Social Science": "social_science", "Natural Science": "natural_science",
@@ -61,12 +59,9 @@ def schema(n_facts: int) -> dict:
     return one_or_many(QUESTION, "questions", n_facts)
 
 
-@lru_cache(maxsize=None)
 def library(domain: str) -> tuple[dict, ...]:
     """The domain's demonstrations (data files in builder/fewshot/)."""
-    slug = SLUGS.get(domain, "other")
-    text = resources.files(FEWSHOT_PACKAGE).joinpath("fewshot", f"{slug}.jsonl").read_text(encoding="utf-8")
-    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+    return fewshot(SLUGS.get(domain, "other"))
 
 
 @lru_cache(maxsize=None)
