@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from webscale_rl.eval.answers.tables import table
 from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import locate
 
@@ -221,6 +222,33 @@ def names_only_an_unplaced_town(question: str, document: str) -> bool:
     return bool(names) and names <= {w.lower() for w in dateline.group(1).split()} | _PLACE_KINDS
 
 
+# "Daniel Reyes", "Jack S. Kilby": a given name, initials, a surname (on one line).
+_FULL_NAME = re.compile(r"\b([A-Z][a-z]+) +(?:[A-Z]\. +)*([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?! +[A-Z])")
+_OPENERS = {"because", "although", "though", "unlike", "like", "since", "until", "unless", "once", "while", "today", "later"}
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?: +(?:(?:of|de|dei|da|di|van|von|der|the) +)?[A-Z][\w'’-]*)*")
+
+
+def names_a_person_by_surname_only(question: str, document: str) -> bool:
+    """The question calls someone by the surname the document uses after naming them in full
+    ("In which city did Reyes earn his first norm?" of a story about Daniel Reyes): a reader
+    without the document cannot tell which Reyes. A surname that names a thing ("the Gini
+    coefficient", as the document also says it; "Bloom's taxonomy") or comes with a number
+    ("Tram 28") is a name."""
+    # not "Because Japanese ..." (a sentence's opener and an adjective) nor "Installing Requests" (a heading)
+    full_names = {surname for given, surname in _FULL_NAME.findall(document)
+                  if given.lower() not in _FUNCTION_WORDS | _OPENERS and not given.endswith("ing")
+                  and normalize(surname) not in _NATIONALITIES}
+    for run in _CAPITALISED_RUN.finditer(question):
+        word = run.group(0)
+        if " " in word or word not in full_names or re.match(r"['’]s\b", question[run.end():]):
+            continue
+        after = re.match(r" +([a-z]+|\d)", question[run.end():])
+        if after and (after.group(1).isdigit() or re.search(rf"\b{word} +{after.group(1)}\b", document)):
+            continue
+        return True
+    return False
+
+
 _INGREDIENTS = re.compile(r"\bingredients\b", re.IGNORECASE)
 _KITCHEN_MEASURE = re.compile(r"\b(?:serves|servings|tablespoons?|teaspoons?|tbsp|tsp|cups?)\b", re.IGNORECASE)
 
@@ -273,6 +301,7 @@ def answer_as_asked(question: str, answer: str, answer_type: str) -> str:
     return answer
 
 
+_NATIONALITIES = {normalize(name) for name in table("names")["nationalities"]}
 _YES_NO_OPENERS = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b", re.IGNORECASE)
 
 
@@ -294,8 +323,9 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
         return answer_type in ("number", "expression") or bool(_numbers(answer))
     if re.match(r"^who (?:were|are)\b", q):  # "Who were the leading figures ...?" asks for more than one
         return answer_type == "list" or bool(re.search(r",|\band\b|&", answer))
-    if re.match(r"^who\b", q):
-        return answer_type in ("name", "list", "short_phrase") and not re.fullmatch(r"[\d\s.,%-]+", answer)
+    if re.match(r"^who\b", q):  # a person or a group: not a figure, not "American"
+        return answer_type in ("name", "list", "short_phrase") and not re.fullmatch(r"[\d\s.,%-]+", answer) \
+            and normalize(answer).strip(" .") not in _NATIONALITIES
     if re.match(r"^when (?:is|was|were|are|do|does|did|will|can|could|should)\b|^(?:what year|in what year|which year|in which year|on what date|what date)\b", q):
         if answer_type not in ("date", "number"):
             return False
@@ -469,6 +499,7 @@ def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
         reasons.append("question_refers_to_passage")
     if not question_specific(pair["question"], subject or document.split("\n", 1)[0]) \
             or names_only_an_unplaced_town(pair["question"], document) \
-            or names_only_a_dish(pair["question"], subject, document):
+            or names_only_a_dish(pair["question"], subject, document) \
+            or names_a_person_by_surname_only(pair["question"], document):
         reasons.append("question_not_specific")
     return reasons

@@ -18,6 +18,7 @@ from webscale_rl.builder.checks import (
     is_question,
     leaks_answer,
     locate_evidence,
+    names_a_person_by_surname_only,
     names_only_a_dish,
     names_only_an_unplaced_town,
     question_grounded,
@@ -205,6 +206,8 @@ def test_a_question_must_name_what_it_asks_about(question: str, subject: str, sp
     ("How many bays does the Harbor NAS-4 have?", "several", "short_phrase", False),
     ("Who designed the Golden Gate Bridge?", "Joseph Strauss", "name", True),
     ("Who designed the Golden Gate Bridge?", "1937", "name", False),
+    ("Who held the dollar's value up under the Bretton Woods system?", "American", "name", False),  # a nationality
+    ("Who held the dollar's value up under the Bretton Woods system?", "the United States", "name", True),
     # "who were" asks for several: one of two leading negotiators is half the answer
     ("Who were the leading figures in the negotiations of the Bretton Woods system?", "John Maynard Keynes", "name", False),
     ("Who were the leading figures in the negotiations of the Bretton Woods system?",
@@ -317,3 +320,19 @@ RECIPE = "Heart-Friendly Red Lentil Soup (Low Sodium)\nServes 6.\nIngredients: 2
 ])
 def test_a_recipes_question_names_whose_recipe_it_is(question: str, subject: str, document: str, dish_only: bool) -> None:
     assert names_only_a_dish(question, subject, document) is dish_only
+
+
+CHESS = ("Daniel Reyes of Fairmont won the Lakeshore Open on Sunday. Reyes earned his first norm in Chicago in June.\n"
+         "Tram 28 climbs through Alfama. The Gini coefficient was introduced by Corrado Gini in 1912.")
+
+
+@pytest.mark.parametrize("question, surname_only", [
+    ("In which city did Reyes earn his first norm?", True),                   # which Reyes?
+    ("In which city did Daniel Reyes of Fairmont earn his first norm?", False),
+    ("In which year was the Gini coefficient introduced?", False),            # a term, as the document says it
+    ("Which district does Tram 28 climb through?", False),                    # a name with its number
+    ("Who revised Gini's measure of inequality?", False),                     # a possessive names a thing
+    ("Reyes won which tournament on Sunday?", True),
+])
+def test_a_person_called_by_surname_alone_is_not_named(question: str, surname_only: bool) -> None:
+    assert names_a_person_by_surname_only(question, CHESS) is surname_only
