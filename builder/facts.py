@@ -39,6 +39,8 @@ _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "
 _NOT_NAMES |= {"Celsius", "Fahrenheit", "Kelvin", "January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December"}
 _ADJECTIVE = re.compile(r"(?:[ie]an|can|ish|ese|ic|ch|i)$")  # Italian, American, Swedish, Chinese, Nordic, Dutch, Israeli
+_YEARLY = re.compile(r"\b(?:every|each) year\b|\bannual(?:ly)?\b|\byearly\b|\bevery (?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+                     r"|\b(?:is|are) (?:held|celebrated|observed|marked)\b|\bfalls on\b")
 _RANGE_AFTER = re.compile(rf"\s*(?:to|-|–|and|until)\s*(?:\d|{_MONTH})")
 _RANGE_BEFORE = re.compile(r"\d\s*(?:to|-|–|and|until)\s*$")
 _CODE = re.compile(r"[{};]|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s")
@@ -79,6 +81,8 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
         if _RANGE_AFTER.match(sentence, m.end()) or re.search(r"\b(?:between|from)\s+$", sentence[:m.start()]) \
                 or _RANGE_BEFORE.search(sentence[:m.start()]):
             continue  # "between March 1 and April 15": one end of a span
+        if not re.search(r"\d{3}", m.group(0)) and not _YEARLY.search(sentence):
+            continue  # "MILLBROOK, September 9 -": a day without its year dates nothing that happens once
         found.append((m.group(0), "date"))
     # A sentence with many figures ("a 750 g box costs 2.40, 3.20 per kilogram") invites a
     # question for the wrong one; its numbers are left alone.

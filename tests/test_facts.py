@@ -44,6 +44,14 @@ def test_values_that_would_make_bad_answers_are_left_out() -> None:
     assert "Porto and Sintra" not in found                  # examples, not all there are
 
 
+def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
+    dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
+    assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
+    yearly = "Lakeshore Open\nThe Lakeshore Open chess tournament is held on 14 July in the town of Fairmont."
+    assert facts_of(yearly, "the Lakeshore Open")["14 July"] == "date"
+    assert facts_of("Stroke Center Opens\nRiverside General Hospital opened its new stroke center on September 9, 2024.", "stroke center")["September 9, 2024"] == "date"
+
+
 def test_each_persona_gets_a_fact_from_its_own_sentence() -> None:
     facts = candidates(DOC, "Tram 28 in Lisbon")
     chosen = assign(facts, ["a tourist counting euros for tickets", "a historian of tram design", "a commuter"], "Tram 28 in Lisbon")
