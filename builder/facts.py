@@ -44,6 +44,9 @@ _YEARLY = re.compile(r"\b(?:every|each) year\b|\bannual(?:ly)?\b|\byearly\b|\bev
 _RANGE_AFTER = re.compile(rf"\s*(?:to|-|–|and|until)\s*(?:\d|{_MONTH})")
 _RANGE_BEFORE = re.compile(r"\d\s*(?:to|-|–|and|until)\s*$")
 _CODE = re.compile(r"[{};]|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s")
+# A place that opens a clause and scopes its figure: "In California it is 21 days, in New York 14".
+_SCOPE_BEFORE = re.compile(r"(?:^|[,;]\s*|\band\s+)[Ii]n\s+(?:the\s+)?$")
+_SCOPE_AFTER = re.compile(r"\s*,|\s+(?:it|they|the|a|an)\b|\s+\d")
 _JOINER = re.compile(r",?\s+and\s+(?:the\s+)?|,\s+(?:the\s+)?")
 _MIN_WORDS = 6
 
@@ -125,6 +128,8 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
         answer = sentence[group[0][0]:group[-1][1]]
         if _lower_words(answer) <= subject_words:
             continue  # the subject itself: the question must name it, so it cannot be the answer
+        if _numbers_in(sentence) and _SCOPE_BEFORE.search(sentence[:group[0][0]]) and _SCOPE_AFTER.match(sentence, group[-1][1]):
+            continue  # "In the United States, the daily intake is 600 units": where the figure holds, not what is stated
         if len(group) <= 5:
             found.append((answer, "list" if len(group) > 1 else "name"))
     for m in _TERM.finditer(sentence):

@@ -44,6 +44,15 @@ def test_values_that_would_make_bad_answers_are_left_out() -> None:
     assert "Porto and Sintra" not in found                  # examples, not all there are
 
 
+def test_a_place_that_only_scopes_a_figure_is_no_answer() -> None:
+    doc = ("Vitamin D\nIn the United States, the recommended daily intake for adults is 600 units.\n"
+           "In California it is 21 days, in New York it is 14 days, and in Texas it is 30 days.\n"
+           "Participatory budgeting began in Porto Alegre, Brazil, in 1989 with 1,000 residents.")
+    found = facts_of(doc, "vitamin D")
+    assert not {"United States", "California", "New York", "Texas"} & set(found)
+    assert "Porto Alegre, Brazil" in found   # where something began is what the sentence states
+
+
 def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
     dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
     assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
