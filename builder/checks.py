@@ -222,6 +222,7 @@ def names_only_an_unplaced_town(question: str, document: str) -> bool:
     return bool(names) and names <= {w.lower() for w in dateline.group(1).split()} | _PLACE_KINDS
 
 
+_NATIONALITIES = {normalize(name) for name in table("names")["nationalities"]}  # "American", "Swiss"
 # "Daniel Reyes", "Jack S. Kilby": a given name, initials, a surname (on one line).
 _FULL_NAME = re.compile(r"\b([A-Z][a-z]+) +(?:[A-Z]\. +)*([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?! +[A-Z])")
 _OPENERS = {"because", "although", "though", "unlike", "like", "since", "until", "unless", "once", "while", "today", "later"}
@@ -301,7 +302,6 @@ def answer_as_asked(question: str, answer: str, answer_type: str) -> str:
     return answer
 
 
-_NATIONALITIES = {normalize(name) for name in table("names")["nationalities"]}
 _YES_NO_OPENERS = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b", re.IGNORECASE)
 
 

@@ -39,8 +39,7 @@ _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "
 _NOT_NAMES |= {"Celsius", "Fahrenheit", "Kelvin", "January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December"}
 _ADJECTIVE = re.compile(r"(?:[ie]an|can|ish|ese|ic|ch|i)$")  # Italian, American, Swedish, Chinese, Nordic, Dutch, Israeli
-_YEARLY = re.compile(r"\b(?:every|each) year\b|\bannual(?:ly)?\b|\byearly\b|\bevery (?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
-                     r"|\b(?:is|are) (?:held|celebrated|observed|marked)\b|\bfalls on\b")
+_YEARLY = re.compile(rf"\b(?:every|each) (?:year|{_MONTH})\b|\bannual(?:ly)?\b|\byearly\b|\b(?:is|are) (?:held|celebrated|observed|marked)\b|\bfalls on\b")
 _RANGE_AFTER = re.compile(rf"\s*(?:to|-|–|and|until)\s*(?:\d|{_MONTH})")
 _RANGE_BEFORE = re.compile(r"\d\s*(?:to|-|–|and|until)\s*$")
 _CODE = re.compile(r"[{};]|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s")
