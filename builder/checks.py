@@ -444,14 +444,21 @@ def answer_is_guessable(answer: str, answer_type: str) -> bool:
 
 
 _EXAMPLE_CUE = re.compile(r"\b(?:such as|including|like|for example|for instance|e\.g\.|among them|notably)[\s,:]*$")
+# "differs by state, for example 12,500 dollars for individuals in California": all of the
+# clause after the cue is the example, "12,500" included
+_IN_EXAMPLE = re.compile(r"\b(?:for example|for instance|e\.g\.)[\s,:]+(?:[^,;.]|(?<=\d)[,.](?=\d))*$")
 
 
 def answer_is_example(answer: str, evidence: str) -> bool:
     """The evidence gives the answer as an example ("Nordic countries such as Denmark and
-    Norway"), so a question asking for all of them has a longer right answer."""
+    Norway"), or as part of one, so a question asking for all of them has a longer right
+    answer, or one that differs case by case."""
     text, value = normalize(evidence), _strip_edges(normalize(answer))
     at = text.find(value) if value else -1
-    return at >= 0 and _EXAMPLE_CUE.search(text[:at]) is not None
+    if at < 0:
+        return False
+    within = _IN_EXAMPLE.search(text[:at])  # not a sentence opening "For example, ...": that one states its case in full
+    return _EXAMPLE_CUE.search(text[:at]) is not None or within is not None and bool(text[:within.start()].strip())
 
 
 _ASKING_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)

@@ -258,6 +258,11 @@ def test_a_question_in_the_document_is_never_its_evidence() -> None:
     ("Neolithic farming villages", "Groups cluster near 150, for example, Neolithic farming villages.", True),
     ("Denmark", "Denmark has a Gini coefficient of 0.25, like Norway.", False),
     ("1,240 metres", "The Rhône glacier lost 1,240 metres of length.", False),
+    # part of an example: the cap differs by state, California's is one case
+    ("California", "The maximum differs by state, for example 12,500 dollars for individuals in California.", True),
+    ("12,500 dollars", "The maximum differs by state, for example 12,500 dollars for individuals in California.", True),
+    ("Oslo", "Some cities, for example Bergen, charge a toll; Oslo charges 40 kroner.", False),  # after the example's clause
+    ("210", "For example, the first 20 positive integers add up to 210.", False),  # a worked case, stated in full
 ])
 def test_an_example_is_not_the_whole_answer(answer: str, evidence: str, example: bool) -> None:
     assert answer_is_example(answer, evidence) is example
