@@ -168,13 +168,19 @@ def publish_and_load_back(tmp_path: Path, out: Path, repo: str, rows: int) -> No
 
 
 def test_sigkilled_build_resumes_without_resending_finished_calls(tmp_path, default_server):
+    """The kill lands while the sixth call is held unanswered by the proxy, a second after it was
+    sent: every earlier reply has reached the replay cache (datatrove commits each one from a
+    writer task, a few milliseconds after it arrives). Killed within those milliseconds, a run
+    sends that one reply's call again too."""
     docs = sample_docs(4)
-    with FaultProxy(default_server.url.removesuffix("/v1")) as proxy:
+    with FaultProxy(default_server.url.removesuffix("/v1"), hang_seconds=120) as proxy:
         config = write_config(tmp_path, docs, proxy.url, call_plan="paper")
+        proxy.inject(*["ok"] * 5, "hang")
         first = build(config, start_new_session=True)
         deadline = time.monotonic() + 600
         while len(proxy.seen) < 6 and first.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
+        time.sleep(1.0)
         assert first.poll() is None, "the first run ended before it could be killed"
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
