@@ -225,7 +225,9 @@ def names_only_an_unplaced_town(question: str, document: str) -> bool:
 _NATIONALITIES = {normalize(name) for name in table("names")["nationalities"]}  # "American", "Swiss"
 # "Daniel Reyes", "Jack S. Kilby": a given name, initials, a surname (on one line).
 _FULL_NAME = re.compile(r"\b([A-Z][a-z]+) +(?:[A-Z]\. +)*([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?! +[A-Z])")
-_OPENERS = {"because", "although", "though", "unlike", "like", "since", "until", "unless", "once", "while", "today", "later"}
+# Capitalised words that open a sentence, never a given name: "Because Japanese ...".
+_NOT_GIVEN_NAMES = _FUNCTION_WORDS | {"because", "although", "though", "unlike", "like", "since", "until", "unless",
+                                      "once", "while", "today", "later"}
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?: +(?:(?:of|de|dei|da|di|van|von|der|the) +)?[A-Z][\w'’-]*)*")
 
 
@@ -237,7 +239,7 @@ def names_a_person_by_surname_only(question: str, document: str) -> bool:
     ("Tram 28") is a name."""
     # not "Because Japanese ..." (a sentence's opener and an adjective) nor "Installing Requests" (a heading)
     full_names = {surname for given, surname in _FULL_NAME.findall(document)
-                  if given.lower() not in _FUNCTION_WORDS | _OPENERS and not given.endswith("ing")
+                  if given.lower() not in _NOT_GIVEN_NAMES and not given.endswith("ing")
                   and normalize(surname) not in _NATIONALITIES}
     for run in _CAPITALISED_RUN.finditer(question):
         word = run.group(0)
@@ -457,8 +459,9 @@ def answer_is_example(answer: str, evidence: str) -> bool:
     at = text.find(value) if value else -1
     if at < 0:
         return False
-    within = _IN_EXAMPLE.search(text[:at])  # not a sentence opening "For example, ...": that one states its case in full
-    return _EXAMPLE_CUE.search(text[:at]) is not None or within is not None and bool(text[:within.start()].strip())
+    before = text[:at]
+    within = _IN_EXAMPLE.search(before)  # not a sentence opening "For example, ...": that one states its case in full
+    return _EXAMPLE_CUE.search(before) is not None or within is not None and bool(before[:within.start()].strip())
 
 
 _ASKING_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
