@@ -159,6 +159,10 @@ def test_code_locates_the_sentence_that_states_the_answer(question, answer, answ
     ("What is the unit price of a 750 gram box of oats?", True),
     ("On a standard CPython build, how many nested calls does the default recursion limit allow?", False),
     ("How many sound units does a traditional Japanese haiku contain?", False),
+    # the document's words, but a name it never mentions: made up, or copied from a demonstration
+    ("What is the unit price of a 750 gram box of oats, according to economist John Nash?", False),
+    ("What is the unit price of a 750 gram box of oats at Walmart?", False),
+    ("What is the Unit Price of a 750 gram box of oats at the Supermarket's shelf?", True),  # its own capitalised words
 ])
 def test_a_question_must_be_about_the_document(question: str, grounded: bool) -> None:
     assert question_grounded(question, OATS) is grounded
@@ -183,6 +187,7 @@ def test_a_question_must_be_about_the_document(question: str, grounded: bool) ->
     ("How many students are currently enrolled in the Pine Valley School District?", "Pine Valley School District", False),
     ("How many players played in the Lakeshore Open Chess Tournament?", "Lakeshore Open", False),
     ("How many players played in the 2023 Lakeshore Open Chess Tournament?", "Lakeshore Open", True),
+    ("Which teenager won the Lakeshore Open Chess Tournament in the under-1600 section?", "Lakeshore Open", False),  # a rating, no year
     ("On which date did Daniel Reyes of Fairmont win the Lakeshore Open?", "Lakeshore Open", True),
     ("How many countries attended the Bretton Woods Conference?", "the Bretton Woods system", True),  # one meeting
     # beyond what words can tell ("How long do I have to return an item?" shares "return" with
