@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "call_plan": "fused",
     "seed": 0,
     "max_personas": 3,
+    # A persona whose question the code checks refuse is asked about another fact, up to this
+    # many in all (1: one question per persona, as the paper).
+    "facts_per_persona": 2,
     "demos_per_prompt": 2,
     "sampling": {
         "filter": {"temperature": 0.0, "max_tokens": 200},
@@ -202,6 +205,7 @@ SCHEMA = Section({
     "call_plan": Value((str,), ("fused", "paper")),
     "seed": Value((int,)),
     "max_personas": Value((int,)),
+    "facts_per_persona": Value((int,)),
     "demos_per_prompt": Value((int,)),
     "sampling": Section({stage: SAMPLING for stage in (*LLM_STAGES, SCREEN)}),
     "difficulty": Section({"enabled": Value((bool,)), "samples": Value((int,)),

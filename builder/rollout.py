@@ -41,6 +41,7 @@ class Settings:
     call_plan: str = "fused"  # "fused" | "paper"
     seed: int = 0
     max_personas: int = 3
+    facts_per_persona: int = 2  # a persona whose question the code checks refuse is asked about its next fact
     demos_per_prompt: int = 2
     # Per stage, and for the fused plan's screen call (the filter's unless given); defaults: builder/config.py.
     endpoints: dict[str, str] = field(default_factory=lambda: {s: "default" for s in (*STAGES, SCREEN)})
@@ -52,6 +53,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.call_plan not in ("fused", "paper"):
             raise ConfigError(f"call_plan must be 'fused' or 'paper', got {self.call_plan!r}")
+        if self.facts_per_persona < 1:
+            raise ConfigError(f"facts_per_persona must be at least 1, got {self.facts_per_persona}")
         for per_stage in (self.endpoints, self.temperature, self.max_tokens):
             if SCREEN not in per_stage and "filter" in per_stage:
                 per_stage[SCREEN] = per_stage["filter"]
@@ -62,7 +65,7 @@ class Settings:
         difficulty = cfg["difficulty"]
         per_stage = sampling(cfg)
         return cls(call_plan=call_plan or cfg["call_plan"], seed=cfg["seed"], max_personas=cfg["max_personas"],
-                   demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
+                   facts_per_persona=cfg["facts_per_persona"], demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
                    temperature={s: v["temperature"] for s, v in per_stage.items()},
                    max_tokens={s: v["max_tokens"] for s, v in per_stage.items()},
                    solve_samples=difficulty["samples"] if difficulty["enabled"] else 0,
@@ -172,7 +175,7 @@ async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Set
         pairs, failures = await _generate(doc, call, settings, result["domain"], subject, result["personas"])
         result["pairs_generated"] = len(pairs) + len(failures)
         _drop(result, failures)
-        kept, rejected = await _judge(doc.text, subject, pairs, call, settings)
+        kept, rejected = await _check(doc.text, call, settings, pairs) if pairs else ([], [])
         _drop(result, rejected)
         if kept and settings.solve_samples:
             kept, too_easy = await _solve(kept, call, settings)
@@ -213,31 +216,79 @@ async def _screen(document: str, call: _Caller, settings: Settings) -> StageResu
 
 
 async def _generate(doc, call: _Caller, settings: Settings, domain: str, subject: str, personas: list[str]) -> tuple[list[dict], list[tuple[dict, str]]]:
-    """Pairs and (persona, reason) of the personas that got none. Code gives each persona a
-    fact of the document (`facts.assign`); a persona left without one gets no call. Fused: one
-    call (a failure drops the document); paper: one call per persona (a failure loses only
-    that persona's pair)."""
-    chosen = facts.assign(facts.candidates(doc.text, subject), personas, subject)
-    items = [(persona, fact) for persona, fact in zip(personas, chosen) if fact is not None]
-    failures = [({"persona": persona}, "no_fact_for_persona") for persona, fact in zip(personas, chosen) if fact is None]
-    if not items:
-        return [], failures
+    """Pairs that pass the code checks, and every other outcome as (pair or persona, reason).
+    Code gives each persona a fact of the document (`facts.assign`); a persona left without one
+    gets no call. A persona whose question the code checks refuse (or that the model skipped)
+    gets a fact from a sentence not asked about yet, up to `facts_per_persona` facts: the
+    generate call carries no document, so another question costs little next to the check
+    readings, which then judge all survivors at once. Still at most one pair per persona."""
+    pool = facts.candidates(doc.text, subject)
+    used: set[str] = set()
+    waiting, passed, dropped = list(personas), [], []
+    for attempt in range(settings.facts_per_persona):
+        chosen = facts.assign([fact for fact in pool if fact.sentence not in used], waiting, subject)
+        items = [(persona, fact) for persona, fact in zip(waiting, chosen) if fact is not None]
+        if attempt == 0:  # on a later attempt the persona's refused pair is already counted
+            dropped += [({"persona": persona}, "no_fact_for_persona") for persona, fact in zip(waiting, chosen) if fact is None]
+        if not items:
+            break
+        used |= {fact.sentence for _, fact in items}
+        pairs, unasked = await _write_questions(call, settings, domain, subject, items, attempt)
+        survivors, refused = _code_checks(pairs, doc.text, subject)
+        passed += survivors
+        dropped += unasked + refused
+        waiting = [pair["persona"] for pair, reason in unasked + refused if _worth_another_fact(reason)]
+    return passed, dropped
+
+
+def _worth_another_fact(reason: str) -> bool:
+    """A question refused for its wording (it gives its answer away, asks for another kind of
+    value) is worth another fact. One that could not name what it asks about is not: its
+    document's things are mostly unnamed too (a local story's hospital, committee or section).
+    On two sample builds, the six second questions kept after wording refusals were all good,
+    the three kept after "not specific" refusals all bad. Nor is a failed call, which the
+    transport has already retried."""
+    return not reason.startswith("llm_") and reason != "question_not_specific"
+
+
+async def _write_questions(call: _Caller, settings: Settings, domain: str, subject: str,
+                           items: list[tuple[str, facts.Fact]], attempt: int) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """The generate stage on (persona, fact) items. Fused: one call, whose failure drops the
+    document on the first attempt and only these personas' further facts later; paper: one
+    call per persona, whose failure loses only that persona's pair."""
     k = settings.demos_per_prompt
     if settings.call_plan == "fused":
         demos = generate_stage.pick_demos(domain, settings.seed, k=k)
-        reply = await _guard("generate", call("generate", generate_stage.messages(subject, items, demos), generate_stage.schema(len(items))))
+        asked = call("generate", generate_stage.messages(subject, items, demos), generate_stage.schema(len(items)), salt=attempt or "")
+        try:
+            reply = await (asked if attempt else _guard("generate", asked))
+        except CALL_ERRORS as err:
+            return [], [({"persona": persona}, _error_reason("generate", err)) for persona, _ in items]
         written = generate_stage.decide(reply, items).data
-        return written["pairs"], failures + written["unasked"]
-    pairs = []
+        return written["pairs"], written["unasked"]
+    pairs, failures = [], []
     for i, item in enumerate(items):
         demos = generate_stage.pick_demos(domain, settings.seed, salt=i, k=k)
         try:
-            reply = await call("generate", generate_stage.messages(subject, [item], demos), generate_stage.schema(1), salt=i)
+            reply = await call("generate", generate_stage.messages(subject, [item], demos), generate_stage.schema(1),
+                               salt=(attempt, i) if attempt else i)
         except CALL_ERRORS as err:
             failures.append(({"persona": item[0]}, _error_reason("generate", err)))
             continue
         pairs += generate_stage.decide(reply, [item]).data["pairs"]
     return pairs, failures
+
+
+def _code_checks(pairs: list[dict], document: str, subject: str) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """The deterministic checks (`checks.check_pair`): free, so they run before any reading."""
+    survivors, rejected = [], []
+    for pair in pairs:
+        failed = checks.check_pair(pair, document, subject)
+        if failed:
+            rejected.append((pair, failed[0]))
+        else:
+            survivors.append(pair)
+    return survivors, rejected
 
 
 async def judge_pairs(document: str, subject: str, pairs: list[dict], doc_id: str,
@@ -253,13 +304,7 @@ async def judge_pairs(document: str, subject: str, pairs: list[dict], doc_id: st
 
 async def _judge(document: str, subject: str, pairs: list[dict], call: _Caller, settings: Settings) -> tuple[list[dict], list[tuple[dict, str]]]:
     """The deterministic checks first (free), then the check stage on the survivors."""
-    survivors, rejected = [], []
-    for pair in pairs:
-        failed = checks.check_pair(pair, document, subject)
-        if failed:
-            rejected.append((pair, failed[0]))
-        else:
-            survivors.append(pair)
+    survivors, rejected = _code_checks(pairs, document, subject)
     kept, dropped = await _check(document, call, settings, survivors) if survivors else ([], [])
     return kept, rejected + dropped
 

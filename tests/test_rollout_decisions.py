@@ -30,6 +30,8 @@ DOC = Document(
 # it copies, then the question.
 PAIR_OK = {"answer": "503 metres", "question": "How long is the main span of the Harbour Bridge in Port Avalon, in metres?"}
 PAIR_OK2 = {"answer": "Maria Lindqvist", "question": "Who was the chief engineer of the Harbour Bridge in Port Avalon?"}
+OPENED = {"answer": "1932", "question": "In which year did the Harbour Bridge in Port Avalon open?"}
+LEAKY = PAIR_OK | {"question": "How long is the 503 metre main span of the Harbour Bridge in Port Avalon?"}
 EVIDENCE = "The Harbour Bridge in Port Avalon spans 503 metres and carries eight traffic lanes."
 EVIDENCE2 = "The chief engineer of the Harbour Bridge was Maria Lindqvist."
 GOOD = {"reader_answer": "503 metres", "context_sufficient": True, "leaks_answer": False}
@@ -220,7 +222,7 @@ def test_all_pairs_rejected_drops_the_document():
 def test_deterministic_checks_drop_before_the_llm_check(pair, reason):
     other, verdict = (PAIR_OK2, GOOD2) if pair["answer"] == PAIR_OK["answer"] else (PAIR_OK, GOOD)
     fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [pair, other]}], check=[verdict])
-    result = run(fake)
+    result = run(fake, facts_per_persona=1)
     assert result["pair_drops"] == {reason: 1}
     assert [p["answer"] for p in result["pairs"]] == [other["answer"]]
     blind = next(p for p in fake.payloads if stage_of(p) == "check")
@@ -292,8 +294,9 @@ def test_paper_plan_counts_failures_per_pair():
 
 def test_same_document_and_seed_give_identical_payloads():
     def payloads(seed):
-        fake = Scripted(screen=[screened(["a student", "a commuter", "a historian"])], generate=[{"questions": [PAIR_OK, PAIR_OK2, PAIR_OK]}], check=[{"verdicts": [GOOD, GOOD2, GOOD]}])
-        run(fake, seed=seed)
+        fake = Scripted(screen=[screened(["a student", "a commuter", "a historian"])], generate=[{"questions": [PAIR_OK, PAIR_OK2, OPENED]}],
+                        check=[{"verdicts": [GOOD, GOOD2, GOOD | {"reader_answer": "1932"}]}], read_off=READ_OFF + ("1932",))
+        assert run(fake, seed=seed)["status"] == "kept"
         return fake.payloads
 
     assert payloads(1) == payloads(1)
@@ -327,7 +330,7 @@ def test_code_gives_each_persona_a_fact_and_the_model_only_writes_the_question()
 
 def test_a_fact_asked_twice_and_a_persona_without_a_fact_are_counted():
     fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK]}], check=[GOOD])
-    result = run(fake)
+    result = run(fake, facts_per_persona=1)
     assert [p["answer"] for p in result["pairs"]] == ["503 metres"]
     assert result["pairs_generated"] == 2 and result["pair_drops"] == {"no_question_for_fact": 1}
     bare = Document(id="doc-2", text="Welcome. Click here to sign in. Thanks for reading and see you soon.")
@@ -335,6 +338,53 @@ def test_a_fact_asked_twice_and_a_persona_without_a_fact_are_counted():
     result = asyncio.run(rollout(bare, fake, Settings()))
     assert dict(fake.calls) == {"screen": 1, "domain": 1}  # no fact, no generate call
     assert result["drop_reason"] == "no_pair_kept" and result["pair_drops"] == {"no_fact_for_persona": 1}
+
+
+@pytest.mark.parametrize("call_plan", ["fused", "paper"])
+def test_a_persona_whose_question_the_code_refuses_is_asked_about_another_fact(call_plan):
+    """The refused pair is counted, the persona's next fact comes from a sentence not asked
+    about yet, and the check readings judge both rounds' survivors together."""
+    screen_replies = {"screen": [screened(["a student", "a commuter"])]} if call_plan == "fused" else {
+        "filter": [{"topic": "the Harbour Bridge in Port Avalon", "missing_context": "no", "boilerplate": "no"}],
+        "identify": [{"topic": "the Harbour Bridge in Port Avalon", "personas": ["a student", "a commuter"]}]}
+    first = [{"questions": [LEAKY, PAIR_OK2]}] if call_plan == "fused" else [LEAKY, PAIR_OK2]
+    verdicts = [{"verdicts": [GOOD2, GOOD | {"reader_answer": "1932"}]}] if call_plan == "fused" else [GOOD2, GOOD | {"reader_answer": "1932"}]
+    fake = Scripted(**screen_replies, generate=[*first, OPENED], check=verdicts, read_off=READ_OFF + ("1932",))
+    result = run(fake, call_plan=call_plan)
+    assert [(p["persona"], p["answer"]) for p in result["pairs"]] == [("a commuter", "Maria Lindqvist"), ("a student", "1932")]
+    assert result["pair_drops"] == {"question_leaks_answer": 1} and result["dropped_pairs"][0]["question"] == LEAKY["question"]
+    assert result["pairs_generated"] == 3 == len(result["pairs"]) + sum(result["pair_drops"].values())
+    asked_again = [p for p in fake.payloads if stage_of(p) == "generate"][-1]["messages"][-1]["content"]
+    assert "Persona: a student" in asked_again and "Fact: It opened in 1932" in asked_again
+    assert "503" not in asked_again and "a commuter" not in asked_again
+    assert fake.calls["generate"] == (2 if call_plan == "fused" else 3) and fake.calls["check"] == (1 if call_plan == "fused" else 2)
+
+
+def test_another_fact_only_up_to_facts_per_persona_and_only_after_a_wording_refusal():
+    vague = OPENED | {"question": "In which year did it open to traffic?"}
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [LEAKY, PAIR_OK2]}, vague],
+                    check=[GOOD2])
+    result = run(fake)
+    assert fake.calls["generate"] == 2  # the second refusal ends the persona's turn
+    assert result["pair_drops"] == {"question_leaks_answer": 1, "question_not_specific": 1}
+    assert result["status"] == "kept" and len(result["pairs"]) == 1
+    unnamed = PAIR_OK | {"question": "How long is the main span of the bridge, in metres?"}
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [unnamed, PAIR_OK2]}], check=[GOOD2])
+    result = run(fake)
+    assert fake.calls["generate"] == 1 and result["pair_drops"] == {"question_not_specific": 1}
+
+
+def test_a_failed_call_for_further_facts_keeps_what_the_first_call_wrote():
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [LEAKY, PAIR_OK2]}, ("{not json", "stop")],
+                    check=[GOOD2])
+    result = run(fake)
+    assert result["status"] == "kept" and [p["answer"] for p in result["pairs"]] == ["Maria Lindqvist"]
+    assert set(result["pair_drops"]) == {"question_leaks_answer", "llm_generate_invalid_json"}
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [LEAKY, PAIR_OK2]}], check=[GOOD2])
+    result = run(fake, facts_per_persona=1)
+    assert fake.calls["generate"] == 1 and result["pairs_generated"] == 2
+    with pytest.raises(ValueError, match="facts_per_persona"):
+        Settings(facts_per_persona=0)
 
 
 def test_verdicts_meet_their_questions_by_the_copy_the_reviewer_makes():

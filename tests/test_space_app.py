@@ -72,6 +72,8 @@ TOWER = {"answer": "227 meters", "question": "How high above the water does each
 START = {"answer": "January 5, 1933", "question": "On what date did construction of the Golden Gate Bridge begin?"}
 TRAFFIC = {"answer": "110,000",  # points at a text the reader never sees: a deterministic drop
            "question": "According to the passage, how many vehicles cross the bridge on a typical day?"}
+# The historian's refused question gets one more fact (facts_per_persona), and is refused again.
+TRAFFIC_AGAIN = {"answer": "1.6 kilometers", "question": "According to the passage, how wide is the strait the Golden Gate Bridge spans?"}
 AGREES = {"reader_answer": "227 meters", "context_sufficient": True, "leaks_answer": False}
 DISAGREES = AGREES | {"reader_answer": "May 27, 1937"}
 # Each persona's words pick its fact (facts.assign): the towers' height, the start of construction, the traffic.
@@ -97,12 +99,12 @@ def run_scripted(fake, text: str = BRIDGE, plan: str = "fused") -> engine.Run:
 
 def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
     if plan == "fused":
-        fake = Scripted(READ_OFF, screen=[screened()], generate=[{"questions": [TOWER, START, TRAFFIC]}],
+        fake = Scripted(READ_OFF, screen=[screened()], generate=[{"questions": [TOWER, START, TRAFFIC]}, TRAFFIC_AGAIN],
                         check=[{"verdicts": [AGREES, DISAGREES]}])
     else:
         fake = Scripted(READ_OFF, filter=[{"topic": "the bridge", "missing_context": "no", "boilerplate": "no"}],
                         identify=[{"topic": "the bridge", "personas": PERSONAS}],
-                        generate=[TOWER, START, TRAFFIC], check=[AGREES, DISAGREES])
+                        generate=[TOWER, START, TRAFFIC, TRAFFIC_AGAIN], check=[AGREES, DISAGREES])
     return run_scripted(fake, plan=plan), fake
 
 
@@ -110,8 +112,8 @@ def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
 def test_each_call_is_named_as_the_rollout_accounts_it(plan):
     run, fake = kept_run(plan)
     names = [c.stage for c in run.calls]
-    assert names == {"fused": ["screen", "domain", "generate", "check", "check_standalone", "check_evidence"],
-                     "paper": ["filter", "identify", "domain", "generate", "generate", "generate", "check", "check",
+    assert names == {"fused": ["screen", "domain", "generate", "generate", "check", "check_standalone", "check_evidence"],
+                     "paper": ["filter", "identify", "domain", "generate", "generate", "generate", "generate", "check", "check",
                                "check_standalone", "check_evidence"]}[plan]
     assert {s: names.count(s) for s in names} == {s: u["calls"] for s, u in run.result["usage"].items()}
     assert all(c.state == "done" and c.seconds is not None and c.prompt_tokens == 100 for c in run.calls)
@@ -152,8 +154,10 @@ def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
     assert "".join(text for text, _ in spans) == BRIDGE
     labelled = {label: text for text, label in spans if label}
     assert labelled["Q1 kept"] == "Each tower rises 227 meters above the water."
-    assert set(labelled) == {"Q1 kept", "D1 dropped", "D2 dropped"} and colours["Q1 kept"] != colours["D1 dropped"]
-    assert "1 QA pair(s) kept** of 3 generated" in views.status_md(run)
+    assert set(labelled) == {"Q1 kept", "D1 dropped", "D2 dropped", "D3 dropped"} and colours["Q1 kept"] != colours["D1 dropped"]
+    again = next(p for p in run.result["dropped_pairs"] if p.get("question") == TRAFFIC_AGAIN["question"])
+    assert again["evidence"] in labelled.values()  # the historian's second fact, refused too
+    assert "1 QA pair(s) kept** of 4 generated" in views.status_md(run)
 
 
 def test_records_are_the_builds_default_schema(tmp_path):
