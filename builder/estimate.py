@@ -12,7 +12,7 @@ A dry run on a sample of the input, drawn across all its files:
    throughput per GPU.
 
 Per-document figures are means over the measured documents. Calls per document range from one
-(dropped by the screen) to five (a pair through every check reading), so a few documents give a
+(dropped by the screen) to seven (a second generate call, and a pair through every check reading), so a few documents give a
 wide figure: the output states a 95% range from the spread between them, and how many documents
 would narrow it to within 20%.
 """
