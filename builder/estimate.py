@@ -12,9 +12,9 @@ A dry run on a sample of the input, drawn across all its files:
    throughput per GPU.
 
 Per-document figures are means over the measured documents. Calls per document range from one
-(dropped by the screen) to seven (a second generate call, and a pair through every check reading), so a few documents give a
-wide figure: the output states a 95% range from the spread between them, and how many documents
-would narrow it to within 20%.
+(dropped by the screen) to seven (a second generate call, and a pair through every check
+reading), so a few documents give a wide figure: the output states a 95% range from the spread
+between them, and how many documents would narrow it to within 20%.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ async def rollout(doc, generate: Callable[[dict], Awaitable[Any]], settings: Set
         pairs, failures = await _generate(doc, call, settings, result["domain"], subject, result["personas"])
         result["pairs_generated"] = len(pairs) + len(failures)
         _drop(result, failures)
-        kept, rejected = await _check(doc.text, call, settings, pairs) if pairs else ([], [])
+        kept, rejected = await _check(doc.text, call, settings, pairs)
         _drop(result, rejected)
         if kept and settings.solve_samples:
             kept, too_easy = await _solve(kept, call, settings)
@@ -218,8 +218,9 @@ async def _screen(document: str, call: _Caller, settings: Settings) -> StageResu
 async def _generate(doc, call: _Caller, settings: Settings, domain: str, subject: str, personas: list[str]) -> tuple[list[dict], list[tuple[dict, str]]]:
     """Pairs that pass the code checks, and every other outcome as (pair or persona, reason).
     Code gives each persona a fact of the document (`facts.assign`); a persona left without one
-    gets no call. A persona whose question the code checks refuse (or that the model skipped)
-    gets a fact from a sentence not asked about yet, up to `facts_per_persona` facts: the
+    gets no call. A persona whose question the code checks refuse for its wording (or that the
+    model skipped; `_worth_another_fact`) gets a fact from a sentence not asked about yet, up to
+    `facts_per_persona` facts: the
     generate call carries no document, so another question costs little next to the check
     readings, which then judge all survivors at once. Still at most one pair per persona."""
     pool = facts.candidates(doc.text, subject)
@@ -260,10 +261,13 @@ async def _write_questions(call: _Caller, settings: Settings, domain: str, subje
     if settings.call_plan == "fused":
         demos = generate_stage.pick_demos(domain, settings.seed, k=k)
         asked = call("generate", generate_stage.messages(subject, items, demos), generate_stage.schema(len(items)), salt=attempt or "")
-        try:
-            reply = await (asked if attempt else _guard("generate", asked))
-        except CALL_ERRORS as err:
-            return [], [({"persona": persona}, _error_reason("generate", err)) for persona, _ in items]
+        if not attempt:
+            reply = await _guard("generate", asked)
+        else:
+            try:
+                reply = await asked
+            except CALL_ERRORS as err:
+                return [], [({"persona": persona}, _error_reason("generate", err)) for persona, _ in items]
         written = generate_stage.decide(reply, items).data
         return written["pairs"], written["unasked"]
     pairs, failures = [], []
@@ -305,7 +309,7 @@ async def judge_pairs(document: str, subject: str, pairs: list[dict], doc_id: st
 async def _judge(document: str, subject: str, pairs: list[dict], call: _Caller, settings: Settings) -> tuple[list[dict], list[tuple[dict, str]]]:
     """The deterministic checks first (free), then the check stage on the survivors."""
     survivors, rejected = _code_checks(pairs, document, subject)
-    kept, dropped = await _check(document, call, settings, survivors) if survivors else ([], [])
+    kept, dropped = await _check(document, call, settings, survivors)
     return kept, rejected + dropped
 
 
