@@ -155,13 +155,26 @@ def names_what_the_document_does_not(question: str, document: str) -> bool:
     Supreme Court") or a nationality ("As an American") adds what any reader knows. On the 278
     audit labels 5 pairs do this, all bad; none of the questions of five sample builds does, nor
     any demonstration."""
-    opener = re.match(r"\s*\S*", question).end()  # capitalised by grammar: "Which", "Cape Town" after it is a name
-    runs = [run.group(0) for run in _CAPITALISED_RUN.finditer(" " * opener + question[opener:]) if " " in run.group(0)]
+    runs = _multiword_names(question)
     if not runs:
         return False
     known = _bare_words(document) | _FUNCTION_WORDS | _NATIONALITIES
     # an acronym, "US", adds what any reader knows
     return any(_bare_words(" ".join(w for w in run.split() if not w.isupper())) - known for run in runs)
+
+
+def names_in_full(question: str, document: str) -> bool:
+    """The question names its subject as the document writes it, in two or more capitalised
+    words ("Pension Seeblick", "the first Casa dei Bambini", "Daniel Reyes of Fairmont"): a
+    reader without the document knows which one it means, whether or not they ever heard of it."""
+    return any(run in document for run in _multiword_names(question) if not all(w.isupper() for w in run.split()))
+
+
+def _multiword_names(question: str) -> list[str]:
+    """Runs of two or more capitalised words; the question's first word is capitalised by
+    grammar ("Which"), so "Cape Town" after it is a name and "Which Cape" is not."""
+    opener = re.match(r"\s*\S*", question).end()
+    return [run.group(0) for run in _CAPITALISED_RUN.finditer(" " * opener + question[opener:]) if " " in run.group(0)]
 
 
 def _bare_words(text: str) -> set[str]:

@@ -19,6 +19,7 @@ from webscale_rl.builder.checks import (
     leaks_answer,
     locate_evidence,
     names_a_person_by_surname_only,
+    names_in_full,
     names_only_a_dish,
     names_only_an_unplaced_town,
     question_grounded,
@@ -167,6 +168,21 @@ def test_code_locates_the_sentence_that_states_the_answer(question, answer, answ
 ])
 def test_a_question_must_be_about_the_document(question: str, grounded: bool) -> None:
     assert question_grounded(question, OATS) is grounded
+
+
+@pytest.mark.parametrize("question, in_full", [
+    ("How much does it cost to park at Pension Seeblick?", True),
+    ("How many children were in the first Casa dei Bambini?", True),  # "dei" joins the name
+    ("How much does it cost to park at the pension?", False),
+    ("How much does it cost to park at Pension Alpenblick?", False),  # a name the document never writes
+    ("How much does a US SIM card cost at Pension Seeblick?", True),
+    ("Which Pension charges for parking?", False),  # "Which" is capitalised by grammar
+    ("How much does a US SIM card cost?", False),  # acronyms name nothing in particular
+])
+def test_a_question_names_its_subject_in_full_as_the_document_writes_it(question: str, in_full: bool) -> None:
+    document = ("Pension Seeblick charges 15 euros a night for parking. A US SIM card costs 10 euros. "
+                "Montessori opened the first Casa dei Bambini in 1907.")
+    assert names_in_full(question, document) is in_full
 
 
 @pytest.mark.parametrize("question, subject, specific", [

@@ -187,9 +187,13 @@ def test_check_verdicts(verdict, reason):
     assert result["pair_drops"] == {reason: 1}
 
 
+# Names its bridge only as "Port Avalon's bridge", which the document never writes.
+BRIDGE_ONLY = PAIR_OK | {"question": "How long is the main span of Port Avalon's bridge, in metres?"}
+
+
 def test_the_question_alone_must_be_clear_and_the_evidence_must_answer_it():
     """The second and third readings run only on the pairs that passed the one before."""
-    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [BRIDGE_ONLY, PAIR_OK2]}],
                     check=[{"verdicts": [GOOD, GOOD2]}], standalone=[{"verdicts": [{"clear": "no"}, {"clear": "yes"}]}],
                     evidence=[{"answer": "not stated"}])
     result = run(fake)
@@ -201,6 +205,16 @@ def test_the_question_alone_must_be_clear_and_the_evidence_must_answer_it():
                and "Harbour" in m["content"])  # the standalone reader never sees the document
     dropped = {p["reason"]: p for p in result["dropped_pairs"]}
     assert dropped["check_answer_not_in_evidence"]["verdicts"]["evidence_answer"] == "not stated"
+
+
+def test_a_question_naming_its_subject_as_the_document_does_passes_a_doubting_reviewer():
+    """"the Harbour Bridge in Port Avalon" is written so in the document: the reviewer's "no"
+    is overruled (it calls names it never heard of unclear), and the record says the question
+    stands alone."""
+    fake = Scripted(screen=[screened()], generate=[PAIR_OK],
+                    check=[GOOD], standalone=[{"clear": "no"}])
+    result = run(fake)
+    assert result["status"] == "kept" and result["pairs"][0]["verdicts"]["standalone"] is True
 
 
 def test_all_pairs_rejected_drops_the_document():

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from webscale_rl.builder.checks import names_in_full
 from webscale_rl.builder.stages.common import StageResult, one_or_many, place_by_copy
 from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import verify
@@ -117,8 +118,12 @@ def standalone_verdicts(reply: dict, pairs: list[dict]) -> list[str]:
     return [reply["clear"]] if len(pairs) == 1 else [item["clear"] for item in reply["verdicts"]]
 
 
-def decide_standalone(clear: str, pair: dict, record: dict) -> StageResult:
-    record = record | {"standalone": clear == "yes"}
+def decide_standalone(clear: str, pair: dict, record: dict, document: str) -> StageResult:
+    """The reviewer's "no" stands unless the question names its subject in full as the document
+    writes it (`checks.names_in_full`): the 1.5B reviewer calls names it never heard of unclear.
+    On the 278 audit labels that overrules 5 of its 22 refusals: 4 good pairs ("How much does it
+    cost to park at Pension Seeblick?") and 1 bad, whose fault is its answer, not its subject."""
+    record = record | {"standalone": clear == "yes" or names_in_full(pair["question"], document)}
     if not record["standalone"]:
         return StageResult(False, "check_question_needs_document", record)
     return StageResult(True, data=record)
@@ -207,6 +212,7 @@ def readings(document: str) -> list[Reading]:
     document, the question alone, the evidence sentence alone."""
     return [
         Reading("check", lambda pairs: messages(document, pairs), schema, verdicts, decide),
-        Reading("check_standalone", standalone_messages, standalone_schema, standalone_verdicts, decide_standalone),
+        Reading("check_standalone", standalone_messages, standalone_schema, standalone_verdicts,
+                lambda clear, pair, record: decide_standalone(clear, pair, record, document)),
         Reading("check_evidence", evidence_messages, evidence_schema, evidence_answers, decide_evidence),
     ]
