@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 
@@ -100,6 +101,21 @@ def test_expression_check_works_off_the_main_thread():
     worker.start()
     worker.join(30)
     assert results == [True]
+
+
+def test_an_expression_check_leaves_the_callers_alarm_running():
+    """math-verify's own SIGALRM timeout would cancel a timer the caller set (a trainer's
+    watchdog, pytest-timeout): the caller's alarm must still be pending afterwards."""
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    signal.setitimer(signal.ITIMER_REAL, 120)
+    try:
+        assert verify("x^2+2x+1", "(x+1)^2", "expression")
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert 100 < remaining <= 120 and not fired
 
 
 def test_evaluate_metric_loads_from_the_repo():

@@ -4,6 +4,7 @@ the other answer types need nothing beyond the standard library."""
 from __future__ import annotations
 
 import re
+import signal
 import threading
 from functools import lru_cache
 
@@ -22,9 +23,13 @@ def _math_verify():
 
 
 def _mv_timeout() -> int | None:
-    """math-verify times out with SIGALRM, which only the main thread may use; elsewhere
-    (verl and TRL may score in worker threads) run without its timeout."""
-    return 3 if threading.current_thread() is threading.main_thread() else None
+    """math-verify times out with SIGALRM, which only the main thread may use (verl and TRL may
+    score in worker threads), and its alarm cancels any timer the caller had set (a trainer's
+    watchdog, pytest-timeout). Off the main thread or under a caller's timer, run without it:
+    the size and shape screens above keep sympy's work bounded."""
+    if threading.current_thread() is not threading.main_thread() or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        return None
+    return 3
 
 
 def _mv_parse(text: str):
