@@ -223,14 +223,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=DEFAULTS["max_concurrent_documents"], help="requests in flight")
     parser.add_argument("--documents-in-flight", type=int, default=None, help="documents in flight (default: twice --concurrency)")
     parser.add_argument("--skip-llm", action="store_true", help="only the figures that need no model")
+    parser.add_argument("--prefilter-docs", type=int, default=None,
+                        help="synthetic documents for the pre-LLM comparison (default 1500; fewer is quicker and noisier)")
     parser.add_argument("--out", default="output/bench", help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
 
-    from webscale_rl.builder.prefilter_bench import bench_prefilter, kinds_table
+    from webscale_rl.builder.prefilter_bench import DOCUMENTS, bench_prefilter, kinds_table
 
     preset = PRESETS.get(args.model)
     result = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
-              "model": preset.display_name if preset else args.model, "prefilter": bench_prefilter()}
+              "model": preset.display_name if preset else args.model, "prefilter": bench_prefilter(args.prefilter_docs or DOCUMENTS)}
     if not args.skip_llm:
         result["llm"] = bench_llm(args.model, args.docs, args.concurrency, args.documents_in_flight or 2 * args.concurrency)
         result["peak_build_rss_mb"] = peak_build_memory_mb()
