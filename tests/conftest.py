@@ -22,6 +22,16 @@ def tiny_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def small_server(tmp_path_factory):
+    """The real llama-server with Qwen2.5-Coder-0.5B: unlike the tiny model it reaches every
+    stage, at about half the default model's time per document. For tests of mechanics (resume,
+    call counts), not of pair quality."""
+    log = tmp_path_factory.mktemp("llama") / "server-small.log"
+    with EmbeddedServer("small", ctx_size=8192, parallel=4, log_path=log) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def default_server(tmp_path_factory):
     """The real llama-server with the `make build-dataset` model (Qwen2.5-Coder-1.5B), with the
     build's 4 slots, so end-to-end tests reach every stage as a build does."""

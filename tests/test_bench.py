@@ -40,7 +40,7 @@ def test_the_range_of_tokens_per_kept_pair_over_resampled_documents():
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_bench_on_three_documents(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "webscale_rl.cli", "bench", "--model", "tiny", "--docs", "3",
+    done = subprocess.run([sys.executable, "-m", "webscale_rl.cli", "bench", "--model", "tiny", "--docs", "3", "--prefilter-docs", "300",
                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=1100)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((tmp_path / "bench.json").read_text())
@@ -48,6 +48,7 @@ def test_bench_on_three_documents(tmp_path):
     assert result["llm"]["documents"] == 3 and result["llm"]["saturation"]["ratio"] > 0
     assert result["llm"]["plans"]["fused"]["calls"] >= 3 and result["peak_build_rss_mb"] > 50
     assert len(result["llm"]["plans"]["paper"]["per_document"]) == 3
+    assert result["prefilter"]["documents"] == 300 and result["prefilter"]["ratio"] > 0
     markdown = (tmp_path / "bench.md").read_text()
     for row in ("pre-LLM stages", "calls per document, fused / paper", "prompt tokens served from cache",
                 "saturation", "peak memory of a build process"):

@@ -33,9 +33,10 @@ def test_the_range_narrows_with_more_documents_and_closes_when_all_are_measured(
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_estimate_predicts_the_calls_of_a_build_on_the_default_model_within_20_percent(tmp_path, default_server):
+def test_estimate_predicts_the_calls_of_a_build_within_20_percent(tmp_path, small_server):
     # Ten documents spread through the sample corpus and two that the pre-filter drops, in two
-    # files; the estimate measures six of those that pass.
+    # files; the estimate measures six of those that pass. The 0.5B model reaches every stage at
+    # about half the default model's time: what is tested is the estimate's sampling and sums.
     good = [r for r in sample_corpus_rows() if not (r.get("meta") or {}).get("planted")][::7][:10]
     junk = [r for r in sample_corpus_rows() if (r.get("meta") or {}).get("planted") in ("too_short", "boilerplate")][:2]
     corpus = tmp_path / "corpus"
@@ -45,7 +46,7 @@ def test_estimate_predicts_the_calls_of_a_build_on_the_default_model_within_20_p
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump({
         "output_dir": str(tmp_path / "out"), "input": {"source": str(corpus)},
-        "endpoints": {"default": {"urls": [default_server.url], "model": "default", "timeout": 300}},
+        "endpoints": {"default": {"urls": [small_server.url], "model": "default", "timeout": 300}},
         "max_concurrent_documents": 1, "card": {"price_per_million_tokens": 0.2},
     }))
 
