@@ -261,20 +261,24 @@ def progress_line(status: dict, documents_at_start: int, seconds: float) -> str:
             f"{llm['pairs_kept']} pairs kept, {rate * 60:.1f} docs/min, ETA {eta}")
 
 
-def follow(out: Path, every: float = 30.0) -> dict:
+def follow(out: Path, every: float = 30.0, check: float = 2.0) -> dict:
     """Wait until the LLM stage of a submitted build has finished or a task has failed (nothing
-    would then finish it), printing a progress line every `every` seconds; the last status."""
+    would then finish it), printing a progress line every `every` seconds; the last status.
+    The outputs are read every `check` seconds, so the wait ends soon after the last task."""
     started = time.monotonic()
-    documents_at_start = None
+    documents_at_start, printed = None, -every
     while True:
         status = collect(out)
         if documents_at_start is None:
             documents_at_start = status["llm"]["documents"]
-        print(progress_line(status, documents_at_start, time.monotonic() - started), file=sys.stderr, flush=True)
         llm = next((s for s in status["stages"] if s.name == "llm"), None)
-        if (llm is not None and llm.done == llm.total) or failed_tasks(status):
+        finished = (llm is not None and llm.done == llm.total) or failed_tasks(status)
+        if finished or time.monotonic() - printed >= every:
+            printed = time.monotonic()
+            print(progress_line(status, documents_at_start, printed - started), file=sys.stderr, flush=True)
+        if finished:
             return status
-        time.sleep(every)
+        time.sleep(check)
 
 
 @contextlib.contextmanager

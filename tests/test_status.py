@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-from webscale_rl.builder.status import collect, render
+from webscale_rl.builder import status as status_module
+from webscale_rl.builder.status import Stage, collect, follow, render
 
 
 def fail_on_rank_one(data, rank: int, world_size: int):
@@ -55,3 +57,20 @@ def test_status_of_a_local_stage_with_a_failed_task(tmp_path):
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "holds no build" in missing.stdout, missing.stdout
 
+
+
+def test_a_waiting_build_ends_at_the_next_check_and_prints_at_its_own_pace(monkeypatch, capsys):
+    """`follow` reads the outputs every `check` seconds, so a submitted build's wait ends soon
+    after its last task, while progress lines still come only every `every` seconds."""
+    def state(done: int) -> dict:
+        return {"stages": [Stage("llm", "slurm", total=2, done=done)],
+                "llm": {"documents": done, "of": 2, "pairs_kept": done}}
+
+    states = iter([state(0), state(1), state(1), state(2)])
+    monkeypatch.setattr(status_module, "collect", lambda out: next(states))
+    slept: list[float] = []
+    monkeypatch.setattr(status_module.time, "sleep", slept.append)
+    last = follow(Path("unused"), every=3600.0, check=0.5)
+    assert last["stages"][0].done == 2 and slept == [0.5, 0.5, 0.5]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and "0/2 documents" in lines[0] and "2/2 documents" in lines[1], lines
