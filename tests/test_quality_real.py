@@ -39,7 +39,7 @@ def one_per_domain() -> list[dict]:
     return [picked[d] for d in DOMAINS if d in picked]
 
 
-def test_domain_accuracy_and_evidence_support_on_the_default_model(default_server):
+def test_domain_accuracy_and_evidence_support_on_the_default_model(default_server, report):
     client = LLMClient(Endpoint(urls=[default_server.url], timeout=300))
     docs = one_per_domain()
     whole = docs[::2]  # every other domain through the whole rollout; the rest to their domain only
@@ -75,17 +75,17 @@ def test_domain_accuracy_and_evidence_support_on_the_default_model(default_serve
     stated = sum(bool(locate_evidence(p["question"], p["answer"], p["answer_type"], d["text"])) for d, p in generated)
     kept = sum(len(r["pairs"]) for r in full)
     fragments_dropped = sum(r["drop_reason"] == "llm_filter_not_self_contained" for r in fragment_results)
-    print(f"\n{len(docs)} documents, one per domain; {len(whole)} of them through the whole rollout, {seconds / len(whole):.1f} s each")
-    print(f"domain right against the corpus labels: {right} of {len(screened)} documents that reached the domain step")
-    print(f"generated answers stated in a sentence of the document: {stated} of {len(generated)}")
-    print(f"kept pairs: {kept} ({kept / len(whole):.2f} per document)")
-    print(f"planted fragments dropped by the LLM filter: {fragments_dropped} of {len(fragments)} "
-          f"({', '.join(r['drop_reason'] if r['drop_reason'].startswith('llm_filter') else 'passed' for r in fragment_results)})")
+    lines = [f"{len(docs)} documents, one per domain; {len(whole)} of them through the whole rollout, {seconds / len(whole):.1f} s each",
+             f"domain right against the corpus labels: {right} of {len(screened)} documents that reached the domain step",
+             f"generated answers stated in a sentence of the document: {stated} of {len(generated)}",
+             f"kept pairs: {kept} ({kept / len(whole):.2f} per document)",
+             f"planted fragments dropped by the LLM filter: {fragments_dropped} of {len(fragments)} "
+             f"({', '.join(r['drop_reason'] if r['drop_reason'].startswith('llm_filter') else 'passed' for r in fragment_results)})"]
     for d, r in zip(docs, results):
         rolled = f"kept {len(r['pairs'])}  {r['drop_reason'] or ''}" if d in whole else "(domain only)"
-        print(f"  {d['id']} {d['meta']['domain']:26} -> {r['domain']!s:26} {rolled}")
-        for pair in r["pairs"]:
-            print(f"      {pair['question']} -> {pair['answer']}")
+        lines.append(f"  {d['id']} {d['meta']['domain']:26} -> {r['domain']!s:26} {rolled}")
+        lines += [f"      {pair['question']} -> {pair['answer']}" for pair in r["pairs"]]
+    report(*lines)
 
     for d, r in zip(docs + fragments, results + fragment_results):
         assert r["domain"] is None or r["domain"] in DOMAINS

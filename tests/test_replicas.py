@@ -34,7 +34,7 @@ def finished(log: Path) -> int:
 
 
 @pytest.mark.timeout(900)
-def test_a_replica_killed_mid_build_loses_no_document(tmp_path):
+def test_a_replica_killed_mid_build_loses_no_document(tmp_path, report):
     good = [json.loads(line) for line in resources.files("webscale_rl.builder").joinpath("sample_corpus", "good_b.jsonl")
             .read_text(encoding="utf-8").splitlines() if line.strip()][:8]
     source = tmp_path / "corpus"
@@ -83,4 +83,4 @@ def test_a_replica_killed_mid_build_loses_no_document(tmp_path):
     survivors = [json.loads(line)["id"] for p in (work / "documents" / "survivors").glob("*.jsonl") for line in open(p)]
     assert sorted(ids) == sorted(survivors) and len(ids) == len(set(ids)), "a document lost or done twice"
     assert stats["llm"]["screen"]["calls"] >= len(ids), stats["llm"]  # every document had its screen call answered
-    print(f"\nrequests finished: a {a_before} before the kill, {a_after - a_before} after; b {b_before}, none after")
+    report(f"requests finished: a {a_before} before the kill, {a_after - a_before} after; b {b_before}, none after")
