@@ -20,7 +20,16 @@ from datatrove.pipeline.inference.types import InferenceError
 
 from webscale_rl.builder import checks, facts
 from webscale_rl.builder.config import DEFAULTS, LLM_STAGES, SCREEN, ConfigError, sampling, stage_endpoints
-from webscale_rl.builder.stages import check, domain, filter as filter_stage, generate as generate_stage, identify, screen, solve
+from webscale_rl.builder.stages import (
+    check,
+    domain,
+    filter as filter_stage,
+    generate as generate_stage,
+    identify,
+    opening,
+    screen,
+    solve,
+)
 from webscale_rl.builder.stages.common import StageResult, stable_seed, usage_of
 from webscale_rl.transport import LLMError, chat_payload, parse_json
 
@@ -204,6 +213,12 @@ def _drop(result: dict, dropped: list[tuple[dict, str]]) -> None:
 
 
 async def _screen(document: str, call: _Caller, settings: Settings) -> StageResult:
+    """Stage 1 and the topic and personas of stage 2: first the short look at the opening that
+    catches a fragment (`opening`, with the filter's endpoint and sampling), then the screen
+    (fused) or the filter and identify calls (paper)."""
+    start = opening.decide(await _guard("opening", call("filter", opening.messages(document), opening.SCHEMA, account="opening")))
+    if not start.keep:
+        return start
     if settings.call_plan == "fused":
         reply = await _guard("screen", call(SCREEN, screen.messages(document), screen.SCHEMA, account="screen"))
         return screen.decide(reply, settings.max_personas)

@@ -36,11 +36,11 @@ from webscale_rl.builder.finalize import drop_across_dataset, make_records
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
 from webscale_rl.builder.prefilter import MAX_CHARS, first_drop, prefilter_steps
 from webscale_rl.builder.rollout import Settings, rollout
-from webscale_rl.builder.stages import check, domain, filter as filter_stage, identify, screen
+from webscale_rl.builder.stages import check, domain, filter as filter_stage, identify, opening, screen
 from webscale_rl.transport import LLMClient, parse_json
 
 # What each model call is, named as the rollout's usage accounts name it.
-STAGE_TITLES = {"screen": "filter + identify (one fused call)", "filter": "filter", "identify": "identify",
+STAGE_TITLES = {"opening": "opening (a fragment of a conversation?)", "screen": "filter + identify (one fused call)", "filter": "filter", "identify": "identify",
                 "domain": "domain (a short call on the topic)", "generate": "generate", "check": "check"}
 UNAVAILABLE_KINDS = ("connection", "timeout", "bad_response")
 
@@ -135,7 +135,7 @@ def stage_of(payload: dict, max_personas: int, earlier: list[str]) -> str:
     """Which stage sent a payload, for the live log: told by the stage's JSON schema (the build's
     own objects); a call after a check call is part of the check. `name_calls` settles it."""
     schema = payload.get("schema")
-    for name, module in (("screen", screen), ("filter", filter_stage), ("identify", identify), ("domain", domain)):
+    for name, module in (("opening", opening), ("screen", screen), ("filter", filter_stage), ("identify", identify), ("domain", domain)):
         if schema == module.SCHEMA:
             return name
     if "check" in earlier or any(schema == check.schema(n) for n in range(1, max_personas + 1)):
@@ -190,6 +190,9 @@ class Run:
         for call in self.calls:
             if call.reply is None:
                 continue
+            if call.stage == "opening":
+                start = opening.decide(call.reply)
+                found.update(keep=start.keep, reason=start.reason, rationale=start.data.get("rationale", ""))
             if call.stage in ("screen", "filter"):  # screen decides the filter verdict first, as here
                 verdict = filter_stage.decide(call.reply)
                 found.update(keep=verdict.keep, reason=verdict.reason, rationale=verdict.data.get("rationale", ""))

@@ -175,9 +175,11 @@ def test_the_fused_screen_call_is_sent_with_the_screen_settings():
     from webscale_rl.builder.rollout import rollout
 
     def first_payload(settings: Settings) -> dict:
+        """The screen call's payload: the rollout's second, after the look at the opening."""
         fake = Scripted(screen=[screened(boilerplate="yes")])
         asyncio.run(rollout(DOC, fake, settings))
-        return fake.payloads[0]
+        assert fake.payloads[0]["endpoint"] == settings.endpoints["filter"]  # the opening goes with the filter's settings
+        return fake.payloads[1]
 
     before = first_payload(Settings())
     assert (before["endpoint"], before["max_tokens"], before["temperature"]) == ("default", 200, 0.0)

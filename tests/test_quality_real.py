@@ -2,14 +2,15 @@
 
 Runs the rollout (fused plan) against the real embedded server on one document of each domain
 of the sample corpus: every other one through all its calls, the rest as far as their domain
-(the first two calls), the planted fragments as far as the screen (the first). It prints:
+(the first three calls: opening, screen, domain), the planted fragments as far as the screen
+(the first two). It prints:
 - domain accuracy against the corpus's own `meta.domain` labels (written with the documents,
   never shown to the model), on all ten;
 - how often the model's generated answers are stated in a sentence of the document at all,
   before any check (a property of generation, not a re-run of a filter on its own output);
 - kept pairs per document and seconds per document of the whole rollouts;
 - how many of the corpus's planted fragments (forum replies to messages we cannot see) the LLM
-  filter drops.
+  filter drops, and how many of the ten good documents it drops as fragments.
 What must always hold is asserted: every kept pair quotes a sentence of its document as
 evidence, an extractive answer is in that sentence, and every drop has a registered reason."""
 
@@ -47,7 +48,7 @@ def test_domain_accuracy_and_evidence_support_on_the_default_model(default_serve
 
     def first_calls_only(n: int | None):
         """Only the rollout's first `n` calls are answered (all when None): the fused plan's
-        screen is its first call, the domain its second. A later call is refused, so the rollout
+        look at the opening is its first call, the screen its second, the domain its third. A later call is refused, so the rollout
         ends there with what it had decided."""
         answered: list[dict] = []
 
@@ -65,9 +66,9 @@ def test_domain_accuracy_and_evidence_support_on_the_default_model(default_serve
     full = asyncio.run(run(whole, None))
     seconds = time.monotonic() - started
     rest = [d for d in docs if d not in whole]
-    by_id = dict(zip([d["id"] for d in whole + rest], full + asyncio.run(run(rest, 2))))
+    by_id = dict(zip([d["id"] for d in whole + rest], full + asyncio.run(run(rest, 3))))
     results = [by_id[d["id"]] for d in docs]
-    fragment_results = asyncio.run(run(fragments, 1))
+    fragment_results = asyncio.run(run(fragments, 2))
 
     screened = [(d, r) for d, r in zip(docs, results) if r["domain"]]
     right = sum(r["domain"] == d["meta"]["domain"] for d, r in screened)
@@ -80,7 +81,8 @@ def test_domain_accuracy_and_evidence_support_on_the_default_model(default_serve
              f"generated answers stated in a sentence of the document: {stated} of {len(generated)}",
              f"kept pairs: {kept} ({kept / len(whole):.2f} per document)",
              f"planted fragments dropped by the LLM filter: {fragments_dropped} of {len(fragments)} "
-             f"({', '.join(r['drop_reason'] if r['drop_reason'].startswith('llm_filter') else 'passed' for r in fragment_results)})"]
+             f"({', '.join(r['drop_reason'] if r['drop_reason'].startswith('llm_filter') else 'passed' for r in fragment_results)})",
+             f"good documents dropped as fragments: {sum(r['drop_reason'] == 'llm_filter_not_self_contained' for r in results)} of {len(docs)}"]
     for d, r in zip(docs, results):
         rolled = f"kept {len(r['pairs'])}  {r['drop_reason'] or ''}" if d in whole else "(domain only)"
         lines.append(f"  {d['id']} {d['meta']['domain']:26} -> {r['domain']!s:26} {rolled}")

@@ -15,7 +15,7 @@ from datatrove.data import Document
 
 from webscale_rl.builder import checks
 from webscale_rl.builder.rollout import Settings, rollout
-from webscale_rl.builder.stages import check, domain, filter as filter_stage, generate, identify, screen
+from webscale_rl.builder.stages import check, domain, filter as filter_stage, generate, identify, opening, screen
 from webscale_rl.transport import Completion, TransportError
 
 DOC = Document(
@@ -44,6 +44,8 @@ def stage_of(payload: dict) -> str:
     if "schema" not in payload:  # the difficulty stage's solver answers in free text
         return "solve"
     schema = payload["schema"]
+    if schema is opening.SCHEMA:
+        return "opening"
     if schema is screen.SCHEMA:
         return "screen"
     if schema is filter_stage.SCHEMA:
@@ -63,10 +65,12 @@ def stage_of(payload: dict) -> str:
 
 
 def _default_reply(stage: str, payload: dict, read_off: tuple[str, ...]) -> dict:
-    """Unscripted, the domain call files the bridge under engineering, and the readings of the
+    """Unscripted, the opening reads as no fragment, the domain call files the bridge under engineering, and the readings of the
     check stage pass: the question is clear, and the evidence reader copies the known answer
     out of each sentence."""
     asked = payload["messages"][-1]["content"]
+    if stage == "opening":
+        return {"refers_to": "nothing outside it", "fragment": "no"}
     if stage == "domain":
         return {"field": "civil engineering", "domain": "Technology & Engineering"}
     if stage == "standalone":
@@ -97,7 +101,7 @@ class Scripted:
             if isinstance(reply, Exception):
                 raise reply
             return Completion(reply, "stop", {"prompt_tokens": 30, "completion_tokens": 8})
-        if stage in ("domain", "standalone", "evidence") and not self.replies.get(stage):
+        if stage in ("opening", "domain", "standalone", "evidence") and not self.replies.get(stage):
             return Completion(json.dumps(_default_reply(stage, payload, self.read_off)), "stop", {"prompt_tokens": 100, "completion_tokens": 20})
         reply = self.replies[stage].popleft()
         if isinstance(reply, Exception):
@@ -132,10 +136,10 @@ def test_fused_keeps_checked_pairs_in_six_calls():
     assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True,
                                               "reader_answer": "503 metres", "standalone": True,
                                               "evidence_answer": "503 metres", "evidence_supports": True}
-    assert dict(fake.calls) == {"screen": 1, "domain": 1, "generate": 1, "check": 1, "standalone": 1, "evidence": 1}
+    assert dict(fake.calls) == {"opening": 1, "screen": 1, "domain": 1, "generate": 1, "check": 1, "standalone": 1, "evidence": 1}
     assert {k: v for k, v in result["usage"]["screen"].items() if k != "seconds"} == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20,
                                                                                          "cached_prompt_tokens": 0}
-    assert set(result["usage"]) == {"screen", "domain", "generate", "check", "check_standalone", "check_evidence"}
+    assert set(result["usage"]) == {"opening", "screen", "domain", "generate", "check", "check_standalone", "check_evidence"}
     assert result["pairs_generated"] == 2 and result["pair_drops"] == {}
 
 
@@ -148,7 +152,29 @@ def test_screen_drops(over, reason):
     fake = Scripted(screen=[screened(**over)])
     result = run(fake)
     assert result["status"] == "dropped" and result["drop_reason"] == reason
-    assert dict(fake.calls) == {"screen": 1}
+    assert dict(fake.calls) == {"opening": 1, "screen": 1}
+
+
+@pytest.mark.parametrize("call_plan", ["fused", "paper"])
+def test_a_fragment_is_dropped_on_its_opening_before_the_long_call(call_plan):
+    fake = Scripted(opening=[{"refers_to": "a fix someone suggested earlier", "fragment": "yes"}])
+    result = run(fake, call_plan=call_plan)
+    assert result["drop_reason"] == "llm_filter_not_self_contained" and dict(fake.calls) == {"opening": 1}
+    assert result["filter_rationale"] == "a fix someone suggested earlier"  # what the Space shows as the why
+    assert fake.payloads[0]["messages"][-1]["content"] == "Opening:\n" + opening.opening(DOC.text)
+    assert fake.payloads[0]["max_tokens"] == Settings().max_tokens["filter"]
+
+
+def test_the_opening_is_the_first_sentences_cut_at_a_space():
+    text = "Same here. " + "word " * 200
+    cut = opening.opening(text)
+    assert cut.startswith("Same here. word") and cut.endswith(" ...") and len(cut) <= opening.OPENING_CHARS + 4
+    assert opening.opening("Short reply.") == "Short reply."
+
+
+def test_a_failed_opening_call_is_a_named_drop():
+    result = run(Scripted(opening=[TransportError("timeout", "no reply")]))
+    assert result["drop_reason"] == "llm_opening_timeout"
 
 
 @pytest.mark.parametrize("reply,reason", [
@@ -262,15 +288,15 @@ def test_paper_plan_makes_two_plus_two_k_calls():
     )
     result = run(fake, call_plan="paper")
     # 2 + 2k, k = 2, and per pair the check stage's two further readings
-    assert dict(fake.calls) == {"filter": 1, "identify": 1, "domain": 1, "generate": 2, "check": 2, "standalone": 2, "evidence": 2}
+    assert dict(fake.calls) == {"opening": 1, "filter": 1, "identify": 1, "domain": 1, "generate": 2, "check": 2, "standalone": 2, "evidence": 2}
     assert result["status"] == "kept" and len(result["pairs"]) == 2
-    assert set(result["usage"]) == {"filter", "identify", "domain", "generate", "check", "check_standalone", "check_evidence"}
+    assert set(result["usage"]) == {"opening", "filter", "identify", "domain", "generate", "check", "check_standalone", "check_evidence"}
 
 
 def test_paper_plan_filter_drop_stops_before_identify():
     fake = Scripted(filter=[{"topic": "menu", "missing_context": "no", "boilerplate": "yes"}])
     result = run(fake, call_plan="paper")
-    assert result["drop_reason"] == "llm_filter_not_informative" and dict(fake.calls) == {"filter": 1}
+    assert result["drop_reason"] == "llm_filter_not_informative" and dict(fake.calls) == {"opening": 1, "filter": 1}
 
 
 @pytest.mark.parametrize("reply,expected", [
@@ -350,7 +376,7 @@ def test_a_fact_asked_twice_and_a_persona_without_a_fact_are_counted():
     bare = Document(id="doc-2", text="Welcome. Click here to sign in. Thanks for reading and see you soon.")
     fake = Scripted(screen=[screened(["a student"])])
     result = asyncio.run(rollout(bare, fake, Settings()))
-    assert dict(fake.calls) == {"screen": 1, "domain": 1}  # no fact, no generate call
+    assert dict(fake.calls) == {"opening": 1, "screen": 1, "domain": 1}  # no fact, no generate call
     assert result["drop_reason"] == "no_pair_kept" and result["pair_drops"] == {"no_fact_for_persona": 1}
 
 
