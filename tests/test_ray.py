@@ -97,7 +97,7 @@ def test_ray_build_gives_every_document_and_record_the_local_builds_id(tmp_path,
         assert stats["documents_in"] == len(docs)
         assert stats["documents_in"] == sum(stats["document_drops"].values()) + stats["documents_with_pairs"]
     assert ray_stats["document_drops"] == local_stats["document_drops"]
-    assert ray_stats["llm"]["screen"]["calls"] == local_stats["llm"]["screen"]["calls"] == 4
+    assert ray_stats["llm"]["opening"]["calls"] == local_stats["llm"]["opening"]["calls"] == 4  # every document's first call
     ranks = {p.name.split("_")[0] for p in (tmp_path / "ray" / ".work" / "llm" / "output").glob("*.jsonl")}
     assert ranks == {f"{r:05d}" for r in range(TASKS)}, ranks  # both Ray tasks of the LLM stage did work
     status = collect(tmp_path / "ray")  # `webscale-rl status` reads a Ray run as it reads a local one
