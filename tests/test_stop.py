@@ -20,7 +20,8 @@ from webscale_rl.builder.inputs import sample_corpus_rows
 
 pytestmark = pytest.mark.slow
 
-DOCS = 6  # three finished before the stop, three left for the rerun
+DOCS = 10  # two finished before the stop, the rest left for the rerun: the tiny model drops some
+# documents at the opening within a second, so the build must still have work when the signal comes
 
 
 def proc_stat(pid: int) -> tuple[str, int, int, int] | None:
@@ -90,7 +91,7 @@ def stop_then_resume(tmp_path: Path, send) -> tuple[int, str]:
     config, log = write_config(tmp_path), tmp_path / "first.log"
     proc = start_build(config, log)
     try:
-        wait_for_llm_documents(tmp_path / "out", proc, 3)
+        wait_for_llm_documents(tmp_path / "out", proc, 2)
         before = build_processes(proc.pid)
         commands = " | ".join(cmd for _, cmd in before.values())
         assert "llama-server" in commands and len(before) >= 3, f"expected server and manager children: {commands}"
