@@ -505,6 +505,70 @@ def answer_is_example(answer: str, evidence: str) -> bool:
     return _EXAMPLE_CUE.search(before) is not None or within is not None and bool(before[:within.start()].strip())
 
 
+# "the longest", "the most complex", "the best": a claim about every other case of its kind.
+# "at least two" and "at most 8" are bounds, not claims; these nouns only end like one.
+_SUPERLATIVE = re.compile(r"\b(?:most|least|best|worst|[a-z]{2,}est)\b")
+_BOUNDS = re.compile(r"\bat (?:least|most)\b")
+_NOT_SUPERLATIVE = set("""
+forest interest west midwest northwest southwest test contest protest request rest harvest guest chest nest quest
+pest vest crest digest honest modest manifest arrest invest suggest earnest priest behest conquest unrest
+""".split())
+
+
+def _superlatives(text: str) -> set[str]:
+    return {w for w in _SUPERLATIVE.findall(_BOUNDS.sub(" ", normalize(text))) if w not in _NOT_SUPERLATIVE}
+
+
+def superlative_not_in_evidence(question: str, evidence: str) -> bool:
+    """The question calls its answer the longest, highest or most something, and the evidence
+    does not: "Which song on the album is the longest?" of a review that calls the song "the
+    best moment" and "seven minutes long". The model adds the superlative; the document never
+    compared. (All ten labelled pairs with a superlative in the question are bad.)"""
+    asked = _superlatives(question)
+    return bool(asked) and not asked <= _superlatives(evidence)
+
+
+def answer_is_the_subject(question: str, answer: str, subject: str) -> bool:
+    """A "what/which" question answered by the document's own topic ("What is the name of the
+    Python HTTP library?" -> requests, of the requests documentation): the question describes
+    the topic the way the document does, and that description rarely fits only one thing.
+    (Eight labelled pairs answer with their document's topic; all eight are bad.)"""
+    value = _strip_edges(normalize(answer))
+    return (len(value) > 2 and re.match(r"(?:what|which)\b", normalize(question)) is not None
+            and re.search(rf"\b{re.escape(value)}\b", normalize(subject)) is not None)
+
+
+_PREMISE = re.compile(r"\b(?:suppose|supposing|assume|assuming|imagine|ignore|pretend|let's say|say you)\b")
+
+
+def answer_is_a_premise(evidence: str) -> bool:
+    """The evidence sets up an exercise ("Suppose you deposit $2,000...", "assume all 365 days
+    are equally likely"): the value is the writer's choice for the example, not a fact, and a
+    question asking for it has no answer outside the exercise. A worked result ("with 30 people
+    the probability is about 70%") is stated, not supposed."""
+    return _PREMISE.search(normalize(evidence)) is not None
+
+
+# "the summary page of their Free Application...": the head noun before "of" is the thing
+_OWNED_BY = re.compile(r"\b([a-z]+) of (?:the |their |its |his |her |a |an |your |our )?$")
+# heads that do not make the answer a part of something: a quantity, a kind, a place's own name
+_NOT_A_HEAD = set("""
+one all some many most each any none both half part number amount total sum value name title term
+city town state university county kingdom republic province consists made composed out because instead kind sort type
+""".split())
+
+
+def answer_names_the_owner(question: str, answer: str, evidence: str) -> bool:
+    """The evidence gives the answer as what a thing belongs to ("upload the summary page of
+    their Free Application for Federal Student Aid") and the question does not ask for that
+    thing's part ("What document do applicants upload?" -> Free Application...): the answer
+    names the whole where the document means a part of it."""
+    text, value = normalize(evidence), _strip_edges(normalize(answer))
+    at = text.find(value) if value else -1
+    head = _OWNED_BY.search(text[:at]) if at > 0 else None
+    return head is not None and head.group(1) not in _NOT_A_HEAD and head.group(1)[:5] not in stems(question)
+
+
 _ASKING_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 
 
@@ -540,6 +604,14 @@ def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
         reasons.append("answer_is_example")
     if answer_lacks_unit(pair["question"], pair["answer"], pair["answer_type"], pair["evidence"]):
         reasons.append("answer_lacks_unit")
+    if superlative_not_in_evidence(pair["question"], pair["evidence"]):
+        reasons.append("superlative_not_in_evidence")
+    if answer_is_a_premise(pair["evidence"]):
+        reasons.append("answer_is_a_premise")
+    if answer_names_the_owner(pair["question"], pair["answer"], pair["evidence"]):
+        reasons.append("answer_names_the_owner")
+    if subject and answer_is_the_subject(pair["question"], pair["answer"], subject):
+        reasons.append("answer_is_the_subject")
     if not answer_fits_question(pair["question"], pair["answer"], pair["answer_type"]):
         reasons.append("answer_does_not_fit_question")
     if not question_grounded(pair["question"], document):

@@ -10,9 +10,12 @@ from webscale_rl.builder.checks import (
     answer_fits_question,
     answer_fits_type,
     answer_in_text,
+    answer_is_a_premise,
     answer_is_example,
     answer_is_guessable,
+    answer_is_the_subject,
     answer_lacks_unit,
+    answer_names_the_owner,
     check_pair,
     evidence_in_document,
     is_question,
@@ -26,6 +29,7 @@ from webscale_rl.builder.checks import (
     question_specific,
     refers_to_passage,
     sentences,
+    superlative_not_in_evidence,
 )
 
 DOC = ("The Rhône glacier lost 1,240 metres of length between 1856 and 2019.\n"
@@ -307,6 +311,56 @@ def test_a_yes_or_no_answer_is_guessed_half_the_time(answer: str, answer_type: s
 def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answer: str, lacks: bool) -> None:
     evidence = "Many of the 12 laboratories consider a blood level of 20 nanograms per millilitre adequate."
     assert answer_lacks_unit(question, answer, "number", evidence) is lacks
+
+
+@pytest.mark.parametrize("question, evidence, unstated", [
+    # the review praises the song and gives its length; it never compares it with the others
+    ("Which song on the Cedar Lanterns album is the longest?",
+     "The best moment is Lighthouse Keeper's Daughter, a seven-minute story song.", True),
+    ("What was the highest price paid for a tulip bulb?", "One bulb was valued at more than 5,000 guilders.", True),
+    ("Which is the highest peak of the Alps?", "Mont Blanc, at 4,806 metres, is the highest peak of the Alps.", False),
+    ("What is the most common blood type?", "O positive is the most common blood type.", False),
+    ("How many people must be in a room for at least two to share a birthday with even odds?",
+     "With 23 people the chance is about 50%.", False),                              # a bound, not a claim
+    ("Which forest did the rangers survey?", "The rangers surveyed the Black Forest in 2019.", False),
+])
+def test_a_superlative_the_evidence_does_not_state_is_made_up(question: str, evidence: str, unstated: bool) -> None:
+    assert superlative_not_in_evidence(question, evidence) is unstated
+
+
+@pytest.mark.parametrize("question, answer, subject, is_subject", [
+    ("What is the name of the Python HTTP library?", "requests", "requests library documentation", True),
+    ("Which court hears disputes over security deposits?", "small claims court", "small claims court for landlords", True),
+    ("What is the name of the Python HTTP library?", "requests", "the urllib3 connection pool", False),
+    # a person the topic names, asked for by what they did: a "who" question, not a description of the topic
+    ("Who opened the first Casa dei Bambini in Rome?", "Maria Montessori", "Maria Montessori and her method", False),
+    ("What does ice ease after a run?", "ice", "shin splints and running advice", False),       # a word, not a word-part
+])
+def test_a_question_answered_by_its_documents_topic_only_describes_it(question: str, answer: str, subject: str,
+                                                                       is_subject: bool) -> None:
+    assert answer_is_the_subject(question, answer, subject) is is_subject
+
+
+@pytest.mark.parametrize("evidence, premise", [
+    ("Ignore leap years and assume all 365 days are equally likely.", True),
+    ("Suppose you deposit $2,000 in a savings account that pays 5% per year.", True),
+    ("With 30 people the probability is about 70%.", False),
+    ("The account pays 5% per year, compounded monthly.", False),
+])
+def test_a_value_the_writer_supposes_is_no_fact(evidence: str, premise: bool) -> None:
+    assert answer_is_a_premise(evidence) is premise
+
+
+@pytest.mark.parametrize("question, answer, owner", [
+    ("What document do applicants upload?", "Free Application for Federal Student Aid", True),
+    ("Of which form do applicants upload the summary page?", "Free Application for Federal Student Aid", False),
+    ("Which state university did she attend?", "Ohio", False),           # "the University of Ohio": a place's own name
+    ("How many turbines does the farm have?", "48", False),                # "a total of 48": a quantity
+])
+def test_an_answer_that_owns_what_was_asked_is_not_it(question: str, answer: str, owner: bool) -> None:
+    evidence = ("Applicants upload the summary page of their Free Application for Federal Student Aid; "
+                "she studied at the University of Ohio, and the farm has a total of 48 turbines.")
+    assert answer_names_the_owner(question, answer, evidence) is owner
 
 
 @pytest.mark.parametrize("dateline, question, unplaced", [
