@@ -93,7 +93,7 @@ def summary(labels: list[dict], outcomes: list[str]) -> dict:
 def render(result: dict) -> str:
     lines = [f"{result['pairs']} labelled pairs, {result['labelled_good']} of them good by the rubric",
              f"kept by the pipeline: {result['kept']}, of which good: {result['kept_good']}"
-             f" -> keep precision {result['keep_precision']:.0%}" if result["kept"] else "kept by the pipeline: none",
+             f" -> keep precision {result['keep_precision']:.1%}" if result["kept"] else "kept by the pipeline: none",
              f"good pairs dropped: {result['good_dropped']} of {result['labelled_good']}"]
     lines += [f"  {count:3d}  {reason}" for reason, count in result["why_good_pairs_were_dropped"].items()]
     if result["bad_pairs_kept"]:

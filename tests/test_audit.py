@@ -54,7 +54,7 @@ def test_the_decision_is_the_pipelines_and_the_summary_compares_it_with_the_labe
     flipped = audit.summary(labels, ["question_not_specific", "kept", "check_answer_incorrect"])
     assert flipped["keep_precision"] == 0.0 and flipped["why_good_pairs_were_dropped"] == {"question_not_specific": 1}
     assert flipped["bad_pairs_kept"][0]["note"] == "which bridge?"
-    assert "keep precision 0%" in audit.render(flipped)
+    assert "keep precision 0.0%" in audit.render(flipped)
 
 
 @pytest.mark.slow

@@ -178,7 +178,7 @@ def test_quality_in_plain_words_with_figures_that_can_come_out_bad(tmp_path):
     other = 100 * sum(r["domain"] == "Other" for r in fake_records(4)) / len(fake_records(4))
     assert f"{other:.0f}% of the pairs are filed under \"Other\"" in section
     assert "(10 documents), the model chose the same domain for 80% of them" in section
-    assert "the checks this build ran kept 15, and 93% of those were good. They dropped 8 of the 22 good pairs" in section
+    assert "the checks this build ran kept 15, and 93.3% of those were good. They dropped 8 of the 22 good pairs" in section
 
 
 def test_difficulty_bands_from_the_records_solve_rates(tmp_path):

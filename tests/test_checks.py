@@ -318,6 +318,7 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("Which song on the Cedar Lanterns album is the longest?",
      "The best moment is Lighthouse Keeper's Daughter, a seven-minute story song.", True),
     ("What was the highest price paid for a tulip bulb?", "One bulb was valued at more than 5,000 guilders.", True),
+    ("What is the most power the charger delivers?", "It can supply up to 240 watts.", False),  # a stated bound
     ("Which is the highest peak of the Alps?", "Mont Blanc, at 4,806 metres, is the highest peak of the Alps.", False),
     ("What is the most common blood type?", "O positive is the most common blood type.", False),
     ("How many people must be in a room for at least two to share a birthday with even odds?",
@@ -329,9 +330,11 @@ def test_a_superlative_the_evidence_does_not_state_is_made_up(question: str, evi
 
 
 @pytest.mark.parametrize("question, answer, subject, is_subject", [
-    ("What is the name of the Python HTTP library?", "requests", "requests library documentation", True),
     ("Which court hears disputes over security deposits?", "small claims court", "small claims court for landlords", True),
-    ("What is the name of the Python HTTP library?", "requests", "the urllib3 connection pool", False),
+    ("Which court hears disputes over security deposits?", "small claims court", "tenancy law in Ontario", False),
+    # named by who coined it: one term, the worked examples' way
+    ("What term did Lev Vygotsky use for the gap between what a child can do alone and with guidance?",
+     "zone of proximal development", "the zone of proximal development", False),
     # a person the topic names, asked for by what they did: a "who" question, not a description of the topic
     ("Who opened the first Casa dei Bambini in Rome?", "Maria Montessori", "Maria Montessori and her method", False),
     ("What does ice ease after a run?", "ice", "shin splints and running advice", False),       # a word, not a word-part
@@ -354,12 +357,12 @@ def test_a_value_the_writer_supposes_is_no_fact(evidence: str, premise: bool) ->
 @pytest.mark.parametrize("question, answer, owner", [
     ("What document do applicants upload?", "Free Application for Federal Student Aid", True),
     ("Of which form do applicants upload the summary page?", "Free Application for Federal Student Aid", False),
-    ("Which state university did she attend?", "Ohio", False),           # "the University of Ohio": a place's own name
+    ("Which nutrient does the body lack in scurvy?", "vitamin C", False),  # "a lack of vitamin C": no part of it
     ("How many turbines does the farm have?", "48", False),                # "a total of 48": a quantity
 ])
 def test_an_answer_that_owns_what_was_asked_is_not_it(question: str, answer: str, owner: bool) -> None:
     evidence = ("Applicants upload the summary page of their Free Application for Federal Student Aid; "
-                "she studied at the University of Ohio, and the farm has a total of 48 turbines.")
+                "scurvy is a lack of vitamin C, and the farm has a total of 48 turbines.")
     assert answer_names_the_owner(question, answer, evidence) is owner
 
 
