@@ -17,7 +17,7 @@ DOMAINS = [
     "Travel & Lifestyle", "Commerce & Economics", "Medicine & Health", "Education", "Other",
 ]
 ANSWER_TYPES = ["number", "date", "name", "short_phrase", "yes_no", "list", "expression"]
-PROMPT_VERSION = "wsrl-prompts-9"
+PROMPT_VERSION = "wsrl-prompts-10"
 
 
 def stable_seed(*parts: object) -> int:

@@ -19,7 +19,7 @@ DOMAIN_SCOPE = {
     "Coding": "programming languages, code, software tools, databases",
     "Social Science": "society, history, politics, psychology, law, economic theory",
     "Natural Science": "physics, chemistry, biology, astronomy, earth science",
-    "Travel & Lifestyle": "travel, places, food and recipes, home, outdoor gear",
+    "Travel & Lifestyle": "travel, transportation, places, food and recipes, home, outdoor gear",
     "Commerce & Economics": "business, shopping, products and prices, money, finance, markets",
     "Medicine & Health": "health, illness, treatment, hospitals, nutrition, fitness",
     "Education": "schools, courses, teaching, learning methods, scholarships",
