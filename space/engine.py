@@ -190,9 +190,10 @@ class Run:
         for call in self.calls:
             if call.reply is None:
                 continue
-            if call.stage == "opening":
+            if call.stage == "opening":  # it can only drop: a whole opening is not yet the filter's verdict
                 start = opening.decide(call.reply)
-                found.update(keep=start.keep, reason=start.reason, rationale=start.data.get("rationale", ""))
+                if not start.keep:
+                    found.update(keep=False, reason=start.reason, rationale=start.data.get("rationale", ""))
             if call.stage in ("screen", "filter"):  # screen decides the filter verdict first, as here
                 verdict = filter_stage.decide(call.reply)
                 found.update(keep=verdict.keep, reason=verdict.reason, rationale=verdict.data.get("rationale", ""))

@@ -199,6 +199,14 @@ def test_a_fragment_shows_what_its_opening_refers_to_and_stops():
     assert [c.stage for c in run.calls] == ["opening"] and run.records == []
 
 
+def test_a_whole_opening_leaves_the_verdict_to_the_screen():
+    """Mid-run, only the opening has answered: the filter panel must not say "kept" before the
+    screen has judged the document (the browser test watches for exactly that)."""
+    run = engine.Run(text="x", doc_id="d", call_plan="fused",
+                     calls=[engine.Call(stage="opening", started=0.0, state="done", reply={"refers_to": "nothing", "fragment": "no"})])
+    assert run.early_screen(3) == {}
+
+
 def test_prefilter_drop_makes_no_model_call():
     fake = Scripted()
     run = run_scripted(fake, text=ROWS["junk-009"]["text"])
