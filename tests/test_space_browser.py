@@ -139,7 +139,7 @@ def test_a_full_run_renders_pairs_and_downloads_them(page, default_server, tmp_p
             page.get_by_role("button", name=re.compile(rf"^{example} ")).click()
             run_and_watch(page)
             expect(page.locator("#filter")).to_contain_text("kept", timeout=MODEL_WAIT)  # before the run ends
-            expect(page.locator("#identity")).not_to_contain_text("waiting")
+            expect(page.locator("#identity")).not_to_contain_text("waiting", timeout=MODEL_WAIT)  # the domain call, mid-run
             expect(page.locator("#status")).to_contain_text("Running: stage")  # the verdicts came in mid-run
             shot(page, "default-running")
             expect(page.locator("#status")).to_contain_text("Done in", timeout=MODEL_WAIT * 2)
