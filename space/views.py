@@ -17,9 +17,11 @@ KEPT_HEADERS = ["#", "question", "answer", "answer type", "persona", "context su
 KEPT_WIDTHS = ["3%", "28%", "11%", "7%", "12%", "6%", "6%", "6%", "8%", "6%", "7%"]
 DROPPED_HEADERS = ["#", "question", "answer", "answer type", "dropped because", "reason code", "reviewer's blind answer"]
 USAGE_HEADERS = ["stage", "calls", "prompt tokens", "completion tokens", "seconds"]
-PLANS = {"fused": "fused: filter + identify in one call, the domain in a short call on the topic, all questions in one "
-                  "call, each of the check's three readings in one call for all pairs (at most 7 calls)",
-         "paper": "paper: one call per stage and per persona, as in the paper (3 + 2k calls for k personas), "
+PLANS = {"fused": "fused: a short look at the opening, filter + identify in one call, the domain in a short call on the "
+                  "topic, all questions in one call, each of the check's three readings in one call for all pairs "
+                  "(at most 8 calls)",
+         "paper": "paper: the look at the opening, then one call per stage and per persona, as in the paper (4 + 2k "
+                  "calls for k personas), "
                   "and the check's two further readings per surviving pair"}
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
