@@ -280,14 +280,15 @@ def test_bug_in_a_stage_is_counted_not_raised():
 
 # ---- paper plan -------------------------------------------------------------------------------
 
-def test_paper_plan_makes_two_plus_two_k_calls():
+def test_paper_plan_makes_four_plus_two_k_calls():
     fake = Scripted(
         filter=[{"topic": "a bridge", "missing_context": "no", "boilerplate": "no"}],
         identify=[{"topic": "a bridge", "personas": ["a student", "a commuter"]}],
         generate=[PAIR_OK, PAIR_OK2], check=[GOOD, GOOD2],
     )
     result = run(fake, call_plan="paper")
-    # 2 + 2k, k = 2, and per pair the check stage's two further readings
+    # 4 + 2k (opening, filter, identify, domain; a generate and a check per persona), k = 2,
+    # and per pair the check stage's two further readings
     assert dict(fake.calls) == {"opening": 1, "filter": 1, "identify": 1, "domain": 1, "generate": 2, "check": 2, "standalone": 2, "evidence": 2}
     assert result["status"] == "kept" and len(result["pairs"]) == 2
     assert set(result["usage"]) == {"opening", "filter", "identify", "domain", "generate", "check", "check_standalone", "check_evidence"}

@@ -86,7 +86,7 @@ def test_the_paper_plan_is_a_choice(page, tiny_app):
     page.locator("#call-plan").get_by_role("radio", name="paper").check()
     page.locator("#run").click()
     expect(page.locator("#status")).to_contain_text("Done in", timeout=MODEL_WAIT)
-    expect(page.locator("#status")).to_contain_text("paper: one call per stage")
+    expect(page.locator("#status")).to_contain_text("one call per stage and per persona, as in the paper")
     expect(page.locator("#usage")).to_contain_text("filter")
     expect(page.locator("#usage")).not_to_contain_text("fused call")
 
