@@ -580,6 +580,13 @@ def is_question(question: str) -> bool:
     return question.rstrip().endswith("?") and any(_ASKING_WORD.search(c) or _YES_NO_OPENERS.match(c) for c in clauses)
 
 
+def asks_two_things(question: str) -> bool:
+    """Two question marks, two questions: "...how much will you have after three years? What is
+    the interest earned?" has one answer, so it answers only one of them, and the reviewer
+    rightly calls it wrong. A question mark inside quotes (a title) does not count."""
+    return re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', "", question).count("?") > 1
+
+
 def refers_to_passage(question: str) -> bool:
     """The question leans on a text the RL policy will never see ("according to the passage")."""
     return _PASSAGE.search(normalize(question)) is not None
@@ -591,6 +598,8 @@ def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
     reasons = []
     if not is_question(pair["question"]):
         reasons.append("question_not_a_question")
+    if asks_two_things(pair["question"]):
+        reasons.append("question_asks_two_things")
     if not answer_fits_type(pair["answer"], pair["answer_type"]):
         reasons.append("answer_type_mismatch")
     if not answer_is_short(pair["answer"], pair["answer_type"]):

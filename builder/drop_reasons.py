@@ -21,6 +21,7 @@ REASONS: dict[str, str] = {
     "no_question_for_fact": "asked for questions about several facts at once, the model wrote two for one fact and none for this one",
     # deterministic checks between generation and the check stage
     "question_not_a_question": "the question does not end with a question mark, or nothing in it asks (no wh-word, no 'is/does/can...')",
+    "question_asks_two_things": "the question holds two questions ('...? What is ...?') and its one answer answers only one",
     "answer_type_mismatch": "the answer does not have the shape of its type (no digits for a number, not yes/no, ...)",
     "evidence_not_in_document": "no sentence of the document states the answer",
     "answer_too_long": "the answer is longer than a short value a reward can check",

@@ -136,6 +136,14 @@ def test_titles_and_statements_are_not_questions() -> None:
     assert check_pair(base | {"question": "In what year did the Rhône glacier survey start? "}, DOC) == []
 
 
+def test_a_question_holding_two_questions_is_refused() -> None:
+    base = {"answer": "1874", "answer_type": "date", "evidence": "starting on 3 June 1874"}
+    two = "In what year did the Rhône glacier survey start? Who led it?"
+    assert check_pair(base | {"question": two}, DOC)[0] == "question_asks_two_things"
+    titled = 'In what year did the Rhône glacier survey "Where does the ice go?" start?'
+    assert "question_asks_two_things" not in check_pair(base | {"question": titled}, DOC)
+
+
 OATS = ("Unit Prices at the Supermarket\n"
         "A 750 gram box of oats that costs 2.40 has a unit price of 3.20 per kilogram. "
         "A 1.5 kilogram bag at 4.50 works out to 3.00 per kilogram. "
