@@ -445,6 +445,9 @@ def test_verdicts_meet_their_questions_by_the_copy_the_reviewer_makes():
     ("not stated", "no", "yes_no", False),   # a blind "not stated" is no "no"
     ("2", "2, 3 and 5", "list", False),       # one item of a list is not the list
     ("3, 5, 2", "2, 3 and 5", "list", True),
+    ("Perseid Meteor Shower", "Perseids", "name", True),  # the plural s aside, one names the other
+    ("Perseus", "Perseids", "name", False),
+    ("Southern Hemisphere", "Northern Hemisphere", "short_phrase", False),
 ])
 def test_blind_answers_agree_only_when_they_say_the_same(reader, answer, answer_type, agree):
     assert check.answers_agree(reader, answer, answer_type) is agree

@@ -166,8 +166,19 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str) -> bool:
         return True
     if answer_type in ("name", "short_phrase"):
         a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
-        return bool(a and b) and (a in b or b in a)
+        return bool(a and b) and (a in b or b in a or _runs_within(_singular_words(a), _singular_words(b)))
     return False
+
+
+def _singular_words(text: str) -> list[str]:
+    return [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in re.findall(r"[\w-]+", text)]
+
+
+def _runs_within(a: list[str], b: list[str]) -> bool:
+    """One answer's words, plural s aside, run inside the other's: "Perseid Meteor Shower" for
+    "Perseids" (the blind reviewer names the shower, the pair the meteors)."""
+    short, long = sorted((a, b), key=len)
+    return bool(short) and any(long[i:i + len(short)] == short for i in range(len(long) - len(short) + 1))
 
 
 def decide(verdict: dict, pair: dict, record: dict | None = None) -> StageResult:
