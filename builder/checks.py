@@ -230,13 +230,26 @@ _TIME_RELATIVE = re.compile(
 _EDITION = re.compile(r"\b(?:[A-Z][\w'-]+\s+){0,4}(?:Open|Tournament|Festival|Championships?|Marathon|Fair|Cup"
                       r"|Awards|Games|Summit|Expo|Show|Election)\b")
 _YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d\b")  # not a rating: "the under-1600 section"
+# "What is the name of the Python HTTP library?": a name asked for by kind alone, with nothing
+# after the kind that says which one (a clause, a participle or a preposition, a number, a title,
+# a named owner). All five labelled pairs of this shape are bad; "…of the meteor shower left
+# behind by Comet Swift-Tuttle?" says which.
+_NAME_OF_A_KIND = re.compile(r"^(?:what|which) (?:is|was|are|were) the names? of (?:the|a|an) ([^?]+)\?$", re.IGNORECASE)
+_QUALIFIER = re.compile(r"\b(?:that|which|who|whom|whose|where|when|in|on|at|by|for|from|with|of|to|near|during|after|before"
+                        r"|under|over|between|about|as|located|called|known|named|used|made|built|left|held)\b|\d|[\"“‘]|\b[A-Z][\w-]*['’]s\b")
+
+
+def names_only_a_kind(question: str) -> bool:
+    """The question asks for the name of a thing it describes by kind alone."""
+    asked = _NAME_OF_A_KIND.match(question.strip())
+    return asked is not None and _QUALIFIER.search(asked.group(1)) is None
 
 
 def names_one_of_many(question: str) -> bool:
     """The question names a kind of thing that has many instances without saying which one:
     a recipe, a person's untitled work, a time relative to when the text was written, a
-    recurring event without its year and without anyone else named."""
-    if _TIME_RELATIVE.search(question):
+    recurring event without its year and without anyone else named, a name asked for by kind."""
+    if _TIME_RELATIVE.search(question) or names_only_a_kind(question):
         return True
     recipe = _RECIPE.search(question)  # "the Moosewood red lentil soup recipe" names whose it is
     if recipe and not _proper_names(question.replace(recipe.group(0), " ")):

@@ -219,6 +219,11 @@ def test_a_question_names_its_subject_in_full_as_the_document_writes_it(question
     ("Which teenager won the Lakeshore Open Chess Tournament in the under-1600 section?", "Lakeshore Open", False),  # a rating, no year
     ("On which date did Daniel Reyes of Fairmont win the Lakeshore Open?", "Lakeshore Open", True),
     ("How many countries attended the Bretton Woods Conference?", "the Bretton Woods system", True),  # one meeting
+    # a name asked for by kind alone: which library, which race?
+    ("What is the name of the Python HTTP library?", "Python HTTP libraries", False),
+    ("What is the name of the cycling race?", "the Tour de France", False),
+    ("What is the name of the meteor shower left behind by Comet Swift-Tuttle?", "the Perseids", True),
+    ("What is the name of the Python library that sends HTTP requests with one call per verb?", "Python HTTP libraries", True),
     # beyond what words can tell ("How long do I have to return an item?" shares "return" with
     # its subject): the check stage's reviewer who sees only the question drops those
 ])
