@@ -306,6 +306,29 @@ def names_a_person_by_surname_only(question: str, document: str) -> bool:
     return False
 
 
+# "the Foundation's scholarship", "the District": the short form a text uses for a body it has
+# named in full ("Westfield Community Foundation"); without the document it is no one body.
+_BODIES = ("Foundation|Committee|Council|District|Board|Commission|Association|Society|Institute|Museum|Hospital"
+           "|Center|Centre|Company|Club|Fund|Trust|Agency|Department|University|College|School|Library|Court|Park")
+_SHORT_FORM = re.compile(rf"\bthe ((?:{_BODIES})\b(?:['’]s)?)")
+
+
+def names_a_body_by_its_short_form(question: str, document: str) -> bool:
+    """The question calls a body "the Foundation" where its document names it in full ("the
+    Westfield Community Foundation") and the question never does."""
+    for short in _SHORT_FORM.finditer(question):
+        kind = re.sub(r"['’]s$", "", short.group(1))
+        run = _CAPITALISED_RUN.match(question, short.start(1)).group(0)
+        if " " in run and run in document:  # "the Association Montessori Internationale"
+            continue
+        full = {re.sub(r"^(?:The|A|An|This|That|Our|Its)\s+", "", name) for name in
+                re.findall(rf"\b(?:[A-Z][\w'’-]* +)+{kind}\b", document)}
+        full = {name for name in full if name != kind}
+        if full and not any(name in question for name in full):
+            return True
+    return False
+
+
 _INGREDIENTS = re.compile(r"\bingredients\b", re.IGNORECASE)
 _KITCHEN_MEASURE = re.compile(r"\b(?:serves|servings|tablespoons?|teaspoons?|tbsp|tsp|cups?)\b", re.IGNORECASE)
 
@@ -646,6 +669,7 @@ def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
     if not question_specific(pair["question"], subject or document.split("\n", 1)[0]) \
             or names_only_an_unplaced_town(pair["question"], document) \
             or names_only_a_dish(pair["question"], subject, document) \
-            or names_a_person_by_surname_only(pair["question"], document):
+            or names_a_person_by_surname_only(pair["question"], document) \
+            or names_a_body_by_its_short_form(pair["question"], document):
         reasons.append("question_not_specific")
     return reasons

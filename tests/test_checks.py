@@ -21,6 +21,7 @@ from webscale_rl.builder.checks import (
     is_question,
     leaks_answer,
     locate_evidence,
+    names_a_body_by_its_short_form,
     names_a_person_by_surname_only,
     names_in_full,
     names_only_a_dish,
@@ -433,3 +434,21 @@ CHESS = ("Daniel Reyes of Fairmont won the Lakeshore Open on Sunday. Reyes earne
 ])
 def test_a_person_called_by_surname_alone_is_not_named(question: str, surname_only: bool) -> None:
     assert names_a_person_by_surname_only(question, CHESS) is surname_only
+
+
+SCHOLARSHIP = ("The Westfield Community Foundation gives 25 awards each year. A committee of 12 volunteers reads each "
+               "application. Winners are announced at the Westfield Public Library and at the University of Rome.")
+
+
+@pytest.mark.parametrize("question, short_form", [
+    # the build's garbled pair: which foundation?
+    ("How many volunteers are on the committee that reads each application to the Foundation's Scholarship recipients?", True),
+    ("How many awards does the Foundation give each year?", True),
+    ("How many awards does the Westfield Community Foundation give each year?", False),
+    ("How many volunteers read each application to the Westfield Community Foundation, and does the Foundation pay them?", False),
+    ("Where are winners of the Westfield Community Foundation's awards announced?", False),
+    ("Which university announces the winners alongside the University of Rome?", False),   # named in full
+    ("How many awards does the Committee give each year?", False),   # the document names no committee in full
+])
+def test_a_body_called_by_its_short_form_is_not_named(question: str, short_form: bool) -> None:
+    assert names_a_body_by_its_short_form(question, SCHOLARSHIP) is short_form
