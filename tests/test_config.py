@@ -166,6 +166,19 @@ def test_a_cluster_executor_does_not_inherit_local_workers(tmp_path):
     assert cfg["executor"] == {"type": "slurm", "tasks": 8, "partition": "cpu"}
 
 
+def test_a_ray_build_without_ray_installed_says_how_to_install_it(tmp_path, monkeypatch):
+    """`make build-dataset` installs only what a local build needs; Ray comes with `make install`."""
+    import importlib.util
+
+    from webscale_rl.builder.pipeline import make_executor
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    cfg = load_config(write(tmp_path, {"executor": {"type": "ray", "tasks": 2}}))
+    with pytest.raises(ConfigError, match=r"make install"):
+        make_executor(cfg, [], tmp_path / "logs")
+
+
 def test_the_fused_screen_call_is_sent_with_the_screen_settings():
     """By default it is sent as before, with the filter's endpoint and sampling (same requests, so
     the same seeds, cache entries and records); `screen` settings change only that call."""
