@@ -36,6 +36,8 @@ _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "
               "Before", "A", "An", "Each", "Every", "Some", "Most", "Many", "Our", "Your", "We", "You", "They",
               "He", "She", "His", "Her", "Its", "There", "Here", "But", "And", "Or", "So", "As", "Monday", "Tuesday",
               "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "I", "Step", "Note", "Tip", "Yes", "No"}
+# A person's title, which the name after it answers for ("said Dr. Priya Natarajan": not "Dr").
+_NOT_NAMES |= {"Dr", "Mr", "Mrs", "Ms", "Prof", "Rev", "Sen", "Gov", "Capt", "Sgt", "Lt", "Col", "Gen"}
 _NOT_NAMES |= {"Celsius", "Fahrenheit", "Kelvin", "January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December"}
 _ADJECTIVE = re.compile(r"(?:[ie]an|can|ish|ese|ic|ch|i)$")  # Italian, American, Swedish, Chinese, Nordic, Dutch, Israeli

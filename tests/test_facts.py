@@ -53,6 +53,13 @@ def test_a_place_that_only_scopes_a_figure_is_no_answer() -> None:
     assert "Porto Alegre, Brazil" in found   # where something began is what the sentence states
 
 
+def test_a_title_is_no_name_the_name_after_it_is() -> None:
+    doc = ("Riverside General Opens a Stroke Center\n"
+           '"Every minute counts in a major stroke," said Dr. Priya Natarajan, the center\'s medical director.')
+    found = facts_of(doc, "Riverside General Hospital stroke center")
+    assert "Dr" not in found and found["Priya Natarajan"] == "name"
+
+
 def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
     dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
     assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
