@@ -166,7 +166,9 @@ def names_what_the_document_does_not(question: str, document: str) -> bool:
 def names_in_full(question: str, document: str) -> bool:
     """The question names its subject as the document writes it, in two or more capitalised
     words ("Pension Seeblick", "the first Casa dei Bambini", "Daniel Reyes of Fairmont"): a
-    reader without the document knows which one it means, whether or not they ever heard of it."""
+    reader without the document knows which one it means, whether or not they ever heard of it.
+    A word and its number ("tram 28") is not enough: on the audit labels that let "What is the
+    price of a single ticket on board tram 28?" through, which does not say which city's tram."""
     return any(run in document for run in _multiword_names(question) if not all(w.isupper() for w in run.split()))
 
 
@@ -272,7 +274,7 @@ def names_only_an_unplaced_town(question: str, document: str) -> bool:
     dateline = _DATELINE.search(document[:300])
     if not dateline or dateline.group(2) and dateline.group(2).split()[0].lower() not in _MONTHS:
         return False
-    names = _proper_names(question)
+    names = {re.sub(r"['’]s$", "", name) for name in _proper_names(question)}  # "Millbrook's budget" names Millbrook
     return bool(names) and names <= {w.lower() for w in dateline.group(1).split()} | _PLACE_KINDS
 
 

@@ -191,10 +191,11 @@ def test_a_question_must_be_about_the_document(question: str, grounded: bool) ->
     ("How much does a US SIM card cost at Pension Seeblick?", True),
     ("Which Pension charges for parking?", False),  # "Which" is capitalised by grammar
     ("How much does a US SIM card cost?", False),  # acronyms name nothing in particular
+    ("What is the price of a single ticket on board tram 28?", False),  # which city's tram 28?
 ])
 def test_a_question_names_its_subject_in_full_as_the_document_writes_it(question: str, in_full: bool) -> None:
     document = ("Pension Seeblick charges 15 euros a night for parking. A US SIM card costs 10 euros. "
-                "Montessori opened the first Casa dei Bambini in 1907.")
+                "Montessori opened the first Casa dei Bambini in 1907. Tram 28 costs 3.20 euros on board.")
     assert names_in_full(question, document) is in_full
 
 
@@ -383,6 +384,7 @@ def test_an_answer_that_owns_what_was_asked_is_not_it(question: str, answer: str
 @pytest.mark.parametrize("dateline, question, unplaced", [
     ("MILLBROOK, September 9 - ", "How many people live in Millbrook?", True),
     ("PINE VALLEY - ", "How many students does the Pine Valley School District serve?", True),
+    ("MILLBROOK — ", "What is the maximum cost of a project in Millbrook's participatory budgeting?", True),  # a possessive
     ("MILLBROOK, Vt. - ", "How many people live in Millbrook?", False),          # the region names the town
     ("MILLBROOK, September 9 - ", "When did Riverside General Hospital in Millbrook open its stroke center?", False),
     ("", "How many people live in Millbrook?", False),                             # no dateline to go by

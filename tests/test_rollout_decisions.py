@@ -453,6 +453,19 @@ def test_blind_answers_agree_only_when_they_say_the_same(reader, answer, answer_
     assert check.answers_agree(reader, answer, answer_type) is agree
 
 
+@pytest.mark.parametrize("question, reader, agree", [
+    ("What is the maximum cost of a project in Millbrook's participatory budget?", "no more than $300,000", True),
+    ("What is the minimum grade point average for a Westfield Community Foundation scholarship?", "at least 3.0", True),
+    ("What is the maximum cost of a project in Millbrook's participatory budget?", "no more than $250,000", False),
+    # asked for the amount itself, a reader who finds only a cap does not confirm it
+    ("How much does each project in Millbrook's participatory budget cost?", "no more than $300,000", False),
+    ("What is the maximum cost of a project in Millbrook's participatory budget?", "more than $300,000", False),
+])
+def test_a_bound_agrees_with_the_limit_a_question_asks_for(question, reader, agree):
+    answer = "3.0" if "grade" in question else "$300,000"
+    assert check.answers_agree(reader, answer, "number", question) is agree
+
+
 # ---- difficulty (optional stage) ---------------------------------------------------------------
 
 def kept_two(solver: dict | None = None) -> Scripted:

@@ -155,13 +155,23 @@ def evidence_answers(reply: dict, pairs: list[dict]) -> list[str]:
 
 
 NOT_STATED = {"not stated", "not mentioned", "unknown", "n/a", "none"}
+# A question after a limit ("What is the maximum cost of a project?"), and the bound a reader
+# copies from the document that states one ("no more than $300,000"): the bound is the limit.
+_ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling)\b", re.I)
+_BOUND = re.compile(r"^(?:no more than|not more than|up to|at most|a maximum of|maximum of|"
+                    r"no less than|not less than|at least|a minimum of|minimum of)\s+(?=\S)", re.I)
 
 
-def answers_agree(reader_answer: str, answer: str, answer_type: str) -> bool:
+def answers_agree(reader_answer: str, answer: str, answer_type: str, question: str = "") -> bool:
     """The verifier's equivalence, or for names and phrases one answer containing the other
-    ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in a few words."""
+    ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in a few words. A
+    number asked for as a limit agrees with the reader's bound on it ("no more than $300,000"
+    for "$300,000"); asked for as a plain amount, the bound says the pair's figure is a cap,
+    not the amount, and the two disagree."""
     if normalize(reader_answer).strip(" .") in NOT_STATED:  # "not stated" must never read as "no"
         return False
+    if answer_type == "number" and _ASKS_LIMIT.search(question):
+        reader_answer = _BOUND.sub("", reader_answer.strip())
     if verify(reader_answer, answer, answer_type):
         return True
     if answer_type in ("name", "short_phrase"):
@@ -185,7 +195,7 @@ def decide(verdict: dict, pair: dict, record: dict | None = None) -> StageResult
     """The first reading: context, the blind answer, leakage."""
     record = (record or {}) | {
         "context_sufficient": bool(verdict["context_sufficient"]),
-        "answer_correct": answers_agree(verdict["reader_answer"], pair["answer"], pair["answer_type"]),
+        "answer_correct": answers_agree(verdict["reader_answer"], pair["answer"], pair["answer_type"], pair["question"]),
         "no_leakage": not verdict["leaks_answer"],
         "reader_answer": verdict["reader_answer"],
     }
@@ -201,7 +211,7 @@ def decide(verdict: dict, pair: dict, record: dict | None = None) -> StageResult
 def decide_evidence(evidence_answer: str, pair: dict, record: dict) -> StageResult:
     """The second reading: the evidence sentence alone gives the pair's answer."""
     record = record | {"evidence_answer": evidence_answer,
-                       "evidence_supports": answers_agree(evidence_answer, pair["answer"], pair["answer_type"])}
+                       "evidence_supports": answers_agree(evidence_answer, pair["answer"], pair["answer_type"], pair["question"])}
     if not record["evidence_supports"]:
         return StageResult(False, "check_answer_not_in_evidence", record)
     return StageResult(True, data=record)
