@@ -323,9 +323,8 @@ def names_a_body_by_its_short_form(question: str, document: str) -> bool:
         run = _CAPITALISED_RUN.match(question, short.start(1)).group(0)
         if " " in run and run in document:  # "the Association Montessori Internationale"
             continue
-        full = {re.sub(r"^(?:The|A|An|This|That|Our|Its)\s+", "", name) for name in
-                re.findall(rf"\b(?:[A-Z][\w'’-]* +)+{kind}\b", document)}
-        full = {name for name in full if name != kind}
+        found = (re.sub(r"^(?:The|A|An|This|That|Our|Its)\s+", "", name) for name in re.findall(rf"\b(?:[A-Z][\w'’-]* +)+{kind}\b", document))
+        full = {name for name in found if name != kind}
         if full and not any(name in question for name in full):
             return True
     return False
