@@ -95,18 +95,3 @@ def test_a_question_asking_the_year_of_a_dated_fact_gets_the_year() -> None:
     assert (pair["answer"], pair["evidence"]) == ("1944", fact.sentence)
     reply = {"answer": "July 1944", "question": "When did the Bretton Woods Conference meet?"}
     assert generate.decide(reply, [("a historian", fact)]).data["pairs"][0]["answer"] == "July 1944"
-
-
-def test_a_question_opening_with_its_fact_keeps_only_the_question() -> None:
-    """"According to the fact, who ...?" loses its opening; a reference to the text inside the
-    question stays, for the wording check to refuse."""
-    from webscale_rl.builder.stages import generate
-
-    fact = Fact('"Every minute counts," said Dr. Priya Natarajan, the medical director of the Riverside General '
-                "Hospital stroke center.", "Priya Natarajan", "name")
-    asked = {"answer": "Priya Natarajan",
-             "question": "According to the fact, who is the medical director of the Riverside General Hospital stroke center?"}
-    pair = generate.decide(asked, [("a nurse", fact)]).data["pairs"][0]
-    assert pair["question"] == "Who is the medical director of the Riverside General Hospital stroke center?"
-    inside = {"answer": "Priya Natarajan", "question": "Who, according to the fact, directs the stroke center?"}
-    assert generate.decide(inside, [("a nurse", fact)]).data["pairs"][0]["question"] == inside["question"]

@@ -252,8 +252,7 @@ def test_all_pairs_rejected_drops_the_document():
 
 @pytest.mark.parametrize("pair,reason", [
     (PAIR_OK | {"question": "How long is the 503 metre main span of the Harbour Bridge in Port Avalon?"}, "question_leaks_answer"),
-    # an opening "According to the passage," is cut off by the generate stage; one inside the question stays
-    (PAIR_OK | {"question": "How long, according to the passage, is the main span of the Harbour Bridge in Port Avalon?"},
+    (PAIR_OK | {"question": "According to the passage, how long is the main span of the Harbour Bridge in Port Avalon?"},
      "question_refers_to_passage"),
     (PAIR_OK | {"question": "How long is the main span of the bridge, in metres?"}, "question_not_specific"),
     (PAIR_OK | {"question": "How many metres long is the Sydney Opera House?"}, "question_not_grounded"),

@@ -71,9 +71,9 @@ BRIDGE = ROWS["a-017"]["text"]
 TOWER = {"answer": "227 meters", "question": "How high above the water does each tower of the Golden Gate Bridge rise, in meters?"}
 START = {"answer": "January 5, 1933", "question": "On what date did construction of the Golden Gate Bridge begin?"}
 TRAFFIC = {"answer": "110,000",  # points at a text the reader never sees: a deterministic drop
-           "question": "How many vehicles cross the bridge on a typical day, according to the passage?"}
+           "question": "According to the passage, how many vehicles cross the bridge on a typical day?"}
 # The historian's refused question gets one more fact (facts_per_persona), and is refused again.
-TRAFFIC_AGAIN = {"answer": "1.6 kilometers", "question": "How wide, according to the passage, is the strait the Golden Gate Bridge spans?"}
+TRAFFIC_AGAIN = {"answer": "1.6 kilometers", "question": "According to the passage, how wide is the strait the Golden Gate Bridge spans?"}
 AGREES = {"reader_answer": "227 meters", "context_sufficient": True, "leaks_answer": False}
 DISAGREES = AGREES | {"reader_answer": "May 27, 1937"}
 # Each persona's words pick its fact (facts.assign): the towers' height, the start of construction, the traffic.

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from functools import lru_cache
 
 from webscale_rl.builder.checks import answer_as_asked, locate_evidence
@@ -113,20 +112,11 @@ def messages(subject: str, items: list[tuple[str, Fact]], demos: list[tuple[dict
     return turns + [{"role": "user", "content": _task(subject, items)}]
 
 
-# "According to the fact, who ...": the model names the prompt's "Fact:" line before asking.
-_PREAMBLE = re.compile(r"^(?:according to|based on|from|given)\s+(?:the\s+)?(?:given\s+|provided\s+|above\s+)?"
-                       r"(?:fact|sentence|statement|text|passage|document|article)\s*,\s*(?=\w)", re.IGNORECASE)
-
-
 def _tidy(question: str) -> str:
-    """Spaces collapsed, nothing after the question mark (small models append the answer: "...
-    designed for? (Answer: 4)"), and no opening "According to the fact,", which the 1.5B model
-    put before all three questions of one sample document: the question after it is still judged
-    by every check, and one that needs its document is refused for that."""
+    """Spaces collapsed, and nothing after the question mark: small models append the answer
+    ("... designed for? (Answer: 4)")."""
     question = " ".join(str(question).split())
-    question = question[:question.rindex("?") + 1] if "?" in question else question
-    trimmed = _PREAMBLE.sub("", question)
-    return trimmed[:1].upper() + trimmed[1:] if trimmed != question else question
+    return question[:question.rindex("?") + 1] if "?" in question else question
 
 
 def decide(reply: dict, items: list[tuple[str, Fact]]) -> StageResult:
