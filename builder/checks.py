@@ -196,6 +196,11 @@ week lecture notes part chapter lesson course beginner beginners new first best
 """.split())
 
 
+def without_possessive(name: str) -> str:
+    """"Millbrook's" -> "Millbrook": the possessive names the same thing."""
+    return re.sub(r"['’]s$", "", name)
+
+
 def _proper_names(text: str, skip_first: bool = True) -> set[str]:
     """Capitalised words, lowercased ("Pine", "Hollow"); a question's first word ("What") is
     capitalised by grammar, so it is skipped there."""
@@ -274,7 +279,7 @@ def names_only_an_unplaced_town(question: str, document: str) -> bool:
     dateline = _DATELINE.search(document[:300])
     if not dateline or dateline.group(2) and dateline.group(2).split()[0].lower() not in _MONTHS:
         return False
-    names = {re.sub(r"['’]s$", "", name) for name in _proper_names(question)}  # "Millbrook's budget" names Millbrook
+    names = {without_possessive(name) for name in _proper_names(question)}  # "Millbrook's budget" names Millbrook
     return bool(names) and names <= {w.lower() for w in dateline.group(1).split()} | _PLACE_KINDS
 
 
@@ -319,12 +324,12 @@ def names_a_body_by_its_short_form(question: str, document: str) -> bool:
     """The question calls a body "the Foundation" where its document names it in full ("the
     Westfield Community Foundation") and the question never does."""
     for short in _SHORT_FORM.finditer(question):
-        kind = re.sub(r"['’]s$", "", short.group(1))
+        kind = without_possessive(short.group(1))
         run = _CAPITALISED_RUN.match(question, short.start(1)).group(0)
         if " " in run and run in document:  # "the Association Montessori Internationale"
             continue
-        found = (re.sub(r"^(?:The|A|An|This|That|Our|Its)\s+", "", name) for name in re.findall(rf"\b(?:[A-Z][\w'’-]* +)+{kind}\b", document))
-        full = {name for name in found if name != kind}
+        named = re.findall(rf"\b(?:[A-Z][\w'’-]* +)+{kind}\b", document)
+        full = {name for name in (re.sub(r"^(?:The|A|An|This|That|Our|Its)\s+", "", n) for n in named) if name != kind}
         if full and not any(name in question for name in full):
             return True
     return False

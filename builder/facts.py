@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from webscale_rl.builder.checks import MEASURE_UNITS, answer_is_example, sentences, stems
+from webscale_rl.builder.checks import MEASURE_UNITS, answer_is_example, sentences, stems, without_possessive
 from webscale_rl.eval.answers.text import normalize
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -107,7 +107,7 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
     for m in _NAME.finditer(sentence):
         if sentence[max(0, m.start() - 1):m.start()] == ".":
             continue  # sort.Strings, an identifier in code
-        words = re.sub(r"['’]s$", "", m.group(0)).split()
+        words = without_possessive(m.group(0)).split()
         while words and (words[0] in _NOT_NAMES or words[0].islower() or re.search(r"-[a-z]", words[0])):
             words = words[1:]
         if len(words) == 1 and _ADJECTIVE.search(words[0]) and re.match(r"\s+[a-z]", sentence[m.end():]):
