@@ -503,7 +503,7 @@ MEASURE_UNITS = (
     "percent|per cent|%|km|kilometres?|kilometers?|metres?|meters?|centimetres?|centimeters?|millimetres?|miles?|feet|foot|"
     "inch(?:es)?|cm|mm|kg|kilograms?|grams?|g|mg|tonnes?|tons?|litres?|liters?|ml|euros?|dollars?|pounds?|yen|"
     "years?|months?|weeks?|days?|hours?|minutes?|seconds?|degrees?|°C|°F|GHz|MHz|GB|MB|TB|watts?|W|kW|kWh|volts?|V|"
-    "(?:nano|micro|milli|kilo|mega|giga)(?:grams?|metres?|meters?|litres?|liters?|watts?|hertz)(?: per [a-z]+)?|MW|GW|"
+    "(?:nano|micro|milli|kilo|mega|giga)(?:grams?|metres?|meters?|litres?|liters?|watts?|volts?|hertz)(?: per [a-z]+)?|MW|GW|kV|"
     "calories|kcal")
 _UNIT_AFTER = re.compile(rf"\s?(?:{MEASURE_UNITS})(?!\w)")
 _BARE_NUMBER = re.compile(r"[$€£]?\d[\d,]*(?:\.\d+)?")

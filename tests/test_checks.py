@@ -328,6 +328,12 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     assert answer_lacks_unit(question, answer, "number", evidence) is lacks
 
 
+def test_a_voltage_is_a_unit_a_bare_number_lacks() -> None:
+    evidence = "At an offshore substation the power is stepped up to 220 kilovolts for the trip to shore."
+    assert answer_lacks_unit("To what voltage is the power stepped up at the Greyhaven Bank substation?", "220", "number", evidence)
+    assert not answer_lacks_unit("How many kilovolts does the Greyhaven Bank substation step the power up to?", "220", "number", evidence)
+
+
 @pytest.mark.parametrize("question, evidence, unstated", [
     # the review praises the song and gives its length; it never compares it with the others
     ("Which song on the Cedar Lanterns album is the longest?",
