@@ -9,6 +9,7 @@ its own drop reason before the (paid) check stage sees the pair.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from webscale_rl.eval.answers.tables import table
 from webscale_rl.eval.answers.text import normalize
@@ -629,19 +630,46 @@ def asks_two_things(question: str) -> bool:
     return re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', "", question).count("?") > 1
 
 
+_SOME_OF_MANY = re.compile(r"^(?:(?:what|which|who) (?:are|were|is|was)|name|list) (?:some|a few|several|examples?|an example|one|any)\b")
+
+
+def asks_for_some(question: str) -> bool:
+    """"What are some of the stops along the tram 28 route?", "What are examples of groups
+    that cluster near 150?": any few of the stops, any one example, is a right answer, so the
+    pair's one answer is not the one a policy must give and the reward cannot check it. (Both
+    labelled pairs that ask so are bad.)"""
+    return _SOME_OF_MANY.search(normalize(question).strip()) is not None
+
+
+def names_a_persona(question: str, personas: list[str]) -> bool:
+    """The question speaks of a persona it was written for ("What RAID configuration is
+    recommended for a home network storage enthusiast?", "Who is a grocery shop manager?")
+    instead of naming what it asks about: the persona is who asks, never the subject. (All
+    five labelled pairs that do so are bad.)"""
+    text = normalize(question)
+    for persona in personas:
+        core = re.sub(r"^(?:a|an|the)\s+", "", normalize(persona).strip())
+        if core and re.search(rf"\b(?:a|an|the)\s+{re.escape(core)}\b", text):
+            return True
+    return False
+
+
 def refers_to_passage(question: str) -> bool:
     """The question leans on a text the RL policy will never see ("according to the passage")."""
     return _PASSAGE.search(normalize(question)) is not None
 
 
-def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
+def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[str] = ()) -> list[str]:
     """Drop reasons of one pair, in order of severity; empty when it passes. `subject` is what
-    the document is about (the screen's topic), which a standalone question must name."""
+    the document is about (the screen's topic), which a standalone question must name;
+    `personas` are the document's, which a question asked for one of them may borrow."""
     reasons = []
     if not is_question(pair["question"]):
         reasons.append("question_not_a_question")
     if asks_two_things(pair["question"]):
         reasons.append("question_asks_two_things")
+    if asks_for_some(pair["question"]):
+        reasons.append("question_asks_for_some")
     if not answer_fits_type(pair["answer"], pair["answer_type"]):
         reasons.append("answer_type_mismatch")
     if not answer_is_short(pair["answer"], pair["answer_type"]):
@@ -672,6 +700,8 @@ def check_pair(pair: dict, document: str, subject: str = "") -> list[str]:
         reasons.append("question_leaks_answer")
     if refers_to_passage(pair["question"]):
         reasons.append("question_refers_to_passage")
+    if names_a_persona(pair["question"], [p for p in (pair.get("persona"), *personas) if p]):
+        reasons.append("question_names_a_persona")
     if not question_specific(pair["question"], subject or document.split("\n", 1)[0]) \
             or names_only_an_unplaced_town(pair["question"], document) \
             or names_only_a_dish(pair["question"], subject, document) \

@@ -22,6 +22,7 @@ REASONS: dict[str, str] = {
     # deterministic checks between generation and the check stage
     "question_not_a_question": "the question does not end with a question mark, or nothing in it asks (no wh-word, no 'is/does/can...')",
     "question_asks_two_things": "the question holds two questions ('...? What is ...?') and its one answer answers only one",
+    "question_asks_for_some": "the question asks for some, one or an example of many things, so more answers than its one are right",
     "answer_type_mismatch": "the answer does not have the shape of its type (no digits for a number, not yes/no, ...)",
     "evidence_not_in_document": "no sentence of the document states the answer",
     "answer_too_long": "the answer is longer than a short value a reward can check",
@@ -34,6 +35,7 @@ REASONS: dict[str, str] = {
     "answer_names_the_owner": "the evidence says '<part> of <answer>' (the summary page of a form) and the question does not ask for the part: the answer names the whole",
     "answer_is_the_subject": "a what/which question answered by the document's own topic that names nothing: its description in common words fits many things",
     "question_leaks_answer": "the question already contains its answer, most of its words or the surname of the person it names",
+    "question_names_a_persona": "the question speaks of the persona it was written for ('for a home network storage enthusiast') instead of what it asks about",
     "question_refers_to_passage": "the question points at a text the reader never sees ('the passage', 'the following')",
     "answer_does_not_fit_question": "the answer is not the kind the question asks for (a count for 'how many', a person for 'who', ...)",
     "question_not_grounded": "most of what the question talks about is not in the document (copied from an example or made up)",

@@ -145,6 +145,30 @@ def test_a_question_holding_two_questions_is_refused() -> None:
     assert "question_asks_two_things" not in check_pair(base | {"question": titled}, DOC)
 
 
+@pytest.mark.parametrize("question, refused", [
+    ("What are some of the tools the Zürich surveyors of the Rhône glacier used?", True),
+    ("What is one of the tools the Zürich surveyors of the Rhône glacier used?", True),
+    ("What are examples of tools the Zürich surveyors of the Rhône glacier used?", True),
+    ("Which tools did the Zürich surveyors of the Rhône glacier use?", False),  # all of them: one answer
+])
+def test_a_question_asking_for_some_of_many_things_is_refused(question: str, refused: bool) -> None:
+    pair = {"question": question, "answer": "theodolites, chains and photographs", "answer_type": "list",
+            "evidence": "The team used theodolites, chains and photographs."}
+    assert ("question_asks_for_some" in check_pair(pair, DOC)) is refused
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("Which tools did the Zürich surveyors use on the Rhône glacier, according to a glaciology student?", True),
+    ("Which tools would a visiting hiker see the Zürich surveyors of the Rhône glacier use?", True),  # another persona's
+    ("Which tools did the Zürich surveyors of the Rhône glacier use?", False),
+    ("Which tools did the Zürich surveyors of the Rhône glacier show to hikers?", False),  # a word of a persona is no persona
+])
+def test_a_question_speaking_of_its_persona_is_refused(question: str, refused: bool) -> None:
+    pair = {"question": question, "answer": "theodolites, chains and photographs", "answer_type": "list",
+            "evidence": "The team used theodolites, chains and photographs.", "persona": "a glaciology student"}
+    assert ("question_names_a_persona" in check_pair(pair, DOC, personas=["a glaciology student", "a visiting hiker"])) is refused
+
+
 OATS = ("Unit Prices at the Supermarket\n"
         "A 750 gram box of oats that costs 2.40 has a unit price of 3.20 per kilogram. "
         "A 1.5 kilogram bag at 4.50 works out to 3.00 per kilogram. "

@@ -258,6 +258,9 @@ def test_all_pairs_rejected_drops_the_document():
     (PAIR_OK | {"question": "How many metres long is the Sydney Opera House?"}, "question_not_grounded"),
     (PAIR_OK2 | {"question": "When did Maria Lindqvist become chief engineer of the Harbour Bridge in Port Avalon?"},
      "answer_does_not_fit_question"),
+    # the student's question borrows the other persona of the document
+    (PAIR_OK | {"question": "How long is the main span of the Harbour Bridge in Port Avalon that a commuter crosses?"},
+     "question_names_a_persona"),
 ])
 def test_deterministic_checks_drop_before_the_llm_check(pair, reason):
     other, verdict = (PAIR_OK2, GOOD2) if pair["answer"] == PAIR_OK["answer"] else (PAIR_OK, GOOD)
