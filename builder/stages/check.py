@@ -160,9 +160,6 @@ NOT_STATED = {"not stated", "not mentioned", "unknown", "n/a", "none"}
 _ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling)\b", re.I)
 _BOUND = re.compile(r"^(?:no more than|not more than|up to|at most|a maximum of|maximum of|"
                     r"no less than|not less than|at least|a minimum of|minimum of)\s+(?=\S)", re.I)
-# The clause after a reader's number qualifies it ("RAID 5 with four identical drives" for the
-# recommended RAID level 5): the figure before it is the answer, the "four" after it is not.
-_QUALIFYING_CLAUSE = re.compile(r"\s+(?:with|for|when|if|because|since|using|while|which|that)\b.*$", re.I | re.S)
 
 
 def answers_agree(reader_answer: str, answer: str, answer_type: str, question: str = "") -> bool:
@@ -170,16 +167,13 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
     ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in a few words. A
     number asked for as a limit agrees with the reader's bound on it ("no more than $300,000"
     for "$300,000"); asked for as a plain amount, the bound says the pair's figure is a cap,
-    not the amount, and the two disagree. A reader's number is read without the clause that
-    qualifies it ("RAID 5 with four identical drives")."""
+    not the amount, and the two disagree."""
     if normalize(reader_answer).strip(" .") in NOT_STATED:  # "not stated" must never read as "no"
         return False
     if answer_type == "number" and _ASKS_LIMIT.search(question):
         reader_answer = _BOUND.sub("", reader_answer.strip())
     if verify(reader_answer, answer, answer_type):
         return True
-    if answer_type == "number" and _QUALIFYING_CLAUSE.search(reader_answer):
-        return verify(_QUALIFYING_CLAUSE.sub("", reader_answer), answer, answer_type)
     if answer_type in ("name", "short_phrase"):
         a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
         return bool(a and b) and (a in b or b in a or _runs_within(_singular_words(a), _singular_words(b)))
