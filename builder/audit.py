@@ -52,11 +52,17 @@ def load_labels(path: Path | None = None) -> list[dict]:
 
 
 async def decide(labels: list[dict], generate, settings: Settings) -> list[str]:
-    """"kept" or the drop reason of each labelled pair, judged a document at a time as in a build."""
+    """"kept" or the drop reason of each labelled pair, judged a document at a time as in a build.
+    A build checks each question against all of its document's personas (a question may speak
+    of another persona than its own); here a document's personas are those of its labels."""
     texts = documents()
     by_document: dict[tuple[str, str], list[int]] = defaultdict(list)
+    personas: dict[tuple[str, str], list[str]] = defaultdict(list)
     for i, row in enumerate(labels):
-        by_document[(row["source"], row["subject"])].append(i)
+        key = (row["source"], row["subject"])
+        by_document[key].append(i)
+        if row.get("persona") and row["persona"] not in personas[key]:
+            personas[key].append(row["persona"])
     # at most as many pairs per check call as a build sends (one per persona)
     groups = [(key, indices[at:at + settings.max_personas]) for key, indices in by_document.items()
               for at in range(0, len(indices), settings.max_personas)]
@@ -66,7 +72,8 @@ async def decide(labels: list[dict], generate, settings: Settings) -> list[str]:
                  for i in indices]
         for pair in pairs:  # the evidence is located as the generate stage locates it
             pair["evidence"] = locate_evidence(pair["question"], pair["answer"], pair["answer_type"], texts[source])
-        kept, rejected = await judge_pairs(texts[source], subject, pairs, f"audit:{source}", generate, settings)
+        kept, rejected = await judge_pairs(texts[source], subject, pairs, f"audit:{source}", generate, settings,
+                                           personas[(source, subject)])
         kept_questions = {pair["question"] for pair in kept}
         reasons = {pair["question"]: reason for pair, reason in rejected}
         for i, pair in zip(indices, pairs):

@@ -314,19 +314,22 @@ def _code_checks(pairs: list[dict], document: str, subject: str, personas: Seque
 
 
 async def judge_pairs(document: str, subject: str, pairs: list[dict], doc_id: str,
-                      generate: Callable[[dict], Awaitable[Any]], settings: Settings | None = None) -> tuple[list[dict], list[tuple[dict, str]]]:
+                      generate: Callable[[dict], Awaitable[Any]], settings: Settings | None = None,
+                      personas: Sequence[str] = ()) -> tuple[list[dict], list[tuple[dict, str]]]:
     """The keep decision on generated pairs, apart from generating them: what the audit of
-    hand-labelled pairs (`webscale-rl audit`) measures. Call failures become drop reasons."""
+    hand-labelled pairs (`webscale-rl audit`) measures. `personas` are the document's, which
+    a build's code checks see too. Call failures become drop reasons."""
     settings = settings or Settings()
     try:
-        return await _judge(document, subject, pairs, _Caller(doc_id, generate, settings), settings)
+        return await _judge(document, subject, pairs, personas, _Caller(doc_id, generate, settings), settings)
     except _Dropped as dropped:
         return [], [(pair, dropped.reason) for pair in pairs]
 
 
-async def _judge(document: str, subject: str, pairs: list[dict], call: _Caller, settings: Settings) -> tuple[list[dict], list[tuple[dict, str]]]:
+async def _judge(document: str, subject: str, pairs: list[dict], personas: Sequence[str], call: _Caller,
+                 settings: Settings) -> tuple[list[dict], list[tuple[dict, str]]]:
     """The deterministic checks first (free), then the check stage on the survivors."""
-    survivors, rejected = _code_checks(pairs, document, subject)
+    survivors, rejected = _code_checks(pairs, document, subject, personas)
     kept, dropped = await _check(document, call, settings, survivors)
     return kept, rejected + dropped
 

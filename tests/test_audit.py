@@ -57,6 +57,16 @@ def test_the_decision_is_the_pipelines_and_the_summary_compares_it_with_the_labe
     assert "keep precision 0.0%" in audit.render(flipped)
 
 
+def test_a_question_is_checked_against_every_persona_its_document_has_in_the_labels():
+    # as in a build, where the code checks see all of a document's personas: the second label
+    # speaks of the first label's persona, not of its own
+    painter = GOOD | {"persona": "a bridge painter"}
+    borrowed = GOOD | {"persona": "a tourist", "question": "How high above the water, in meters, does each tower of the Golden Gate Bridge rise for a bridge painter?",
+                       "label": "bad", "fails": [1], "note": "a persona, not a subject"}
+    fake = Scripted(("227 meters",), check=[{"reader_answer": "227 meters", "context_sufficient": True, "leaks_answer": False}])
+    assert asyncio.run(audit.decide([painter, borrowed], fake, Settings())) == ["kept", "question_names_a_persona"]
+
+
 @pytest.mark.slow
 def test_the_audit_command_on_the_real_model(tmp_path, default_server, report):
     labels = audit.load_labels()
