@@ -48,6 +48,8 @@ _CODE = re.compile(r"[{};]|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s")
 # A place that opens a clause and scopes its figure: "In California it is 21 days, in New York 14".
 _SCOPE_BEFORE = re.compile(r"(?:^|[,;]\s*|\band\s+)[Ii]n\s+(?:the\s+)?$")
 _SCOPE_AFTER = re.compile(r"\s*,|\s+(?:it|they|the|a|an)\b|\s+\d")
+_CLAUSE_BREAK = re.compile(r"[,;:]\s|\s(?:and|but|while|whereas)\s")
+_IN_A_PLACE = re.compile(rf"\b[Ii]n\s+(?:the\s+)?(?!{_MONTH})[A-Z][a-z]")
 _JOINER = re.compile(r",?\s+and\s+(?:the\s+)?|,\s+(?:the\s+)?")
 _MIN_WORDS = 6
 
@@ -70,6 +72,15 @@ def _numbers_in(sentence: str) -> int:
     return len(re.findall(r"(?<![\w.])\d+(?:[.,]\d+)*", sentence))
 
 
+def _alone_in_a_placed_clause(sentence: str, m: re.Match) -> bool:
+    """The figure is the only one of its clause, and the clause names a place ("in Texas it
+    is 30 days", "for example 12,500 dollars for individuals in California")."""
+    breaks = [b.end() for b in _CLAUSE_BREAK.finditer(sentence, 0, m.start())]
+    after = _CLAUSE_BREAK.search(sentence, m.end())
+    clause = sentence[breaks[-1] if breaks else 0:after.start() if after else len(sentence)]
+    return _numbers_in(clause) == 1 and _IN_A_PLACE.search(clause) is not None
+
+
 def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
     """(answer, answer_type) candidates of one sentence, the most checkable kinds first."""
     found: list[tuple[str, str]] = []
@@ -89,19 +100,23 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
             continue  # "MILLBROOK, September 9 -": a day without its year dates nothing that happens once
         found.append((m.group(0), "date"))
     # A sentence with many figures ("a 750 g box costs 2.40, 3.20 per kilogram") invites a
-    # question for the wrong one; its numbers are left alone.
-    if _numbers_in(sentence) <= 2:
-        for m in _AMOUNT.finditer(sentence):
-            value = m.group(0).strip()
-            bare = re.fullmatch(r"\d+", value)
-            in_range = _RANGE_AFTER.match(sentence, m.end()) or _RANGE_BEFORE.search(sentence[:m.start()]) \
-                or re.match(r"\s*[ap]\.?m\b", sentence[m.end():])  # "7 a.m.": a time of day, not an amount
-            # "25-hydroxyvitamin", "10^22", "0.999...": part of a word, a power or a repeating decimal
-            in_word = re.match(r"-[A-Za-z]|\^|\.\.\.|…", sentence[m.end():])
-            in_subject = bare and value in re.findall(r"\d+", subject)  # "Tram 28": part of the name
-            if free(m) and not in_range and not in_word and not in_subject and not (bare and int(value) < 2):  # "1." of a list, "one" of a kind
-                found.append((value, "number"))
-                taken.append(m.span())
+    # question for the wrong one; its numbers are left alone, but for a figure alone in a clause
+    # that says where it holds ("In California it is 21 days, in New York it is 14 days"), since
+    # the place tells a question which figure it asks for.
+    many = _numbers_in(sentence) > 2
+    for m in _AMOUNT.finditer(sentence):
+        if many and not _alone_in_a_placed_clause(sentence, m):
+            continue
+        value = m.group(0).strip()
+        bare = re.fullmatch(r"\d+", value)
+        in_range = _RANGE_AFTER.match(sentence, m.end()) or _RANGE_BEFORE.search(sentence[:m.start()]) \
+            or re.match(r"\s*[ap]\.?m\b", sentence[m.end():])  # "7 a.m.": a time of day, not an amount
+        # "25-hydroxyvitamin", "10^22", "0.999...": part of a word, a power or a repeating decimal
+        in_word = re.match(r"-[A-Za-z]|\^|\.\.\.|…", sentence[m.end():])
+        in_subject = bare and value in re.findall(r"\d+", subject)  # "Tram 28": part of the name
+        if free(m) and not in_range and not in_word and not in_subject and not (bare and int(value) < 2):  # "1." of a list, "one" of a kind
+            found.append((value, "number"))
+            taken.append(m.span())
     subject_words = _lower_words(subject)
     names: list[tuple[int, int, str]] = []
     for m in _NAME.finditer(sentence):
@@ -161,7 +176,8 @@ def candidates(document: str, subject: str) -> list[Fact]:
     return out
 
 
-_REFERS_BACK = re.compile(r"^[\"'“(]?(?:It|Its|He|She|His|Her|They|Their|Them|This|That|These|Those|There|Such|The same)\b")
+_REFERS_BACK = re.compile(r"^[\"'“(]?(?:It|Its|He|She|His|Her|They|Their|Them|This|That|These|Those|There|Such|The same)\b"
+                          r"|^In\s+[^,.]{1,40}?\s(?:it|they)\s(?:is|are|was|were)\b")  # "In California it is 21 days"
 
 
 def with_context(document: str) -> list[tuple[str, str]]:

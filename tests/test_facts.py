@@ -53,6 +53,16 @@ def test_a_place_that_only_scopes_a_figure_is_no_answer() -> None:
     assert "Porto Alegre, Brazil" in found   # where something began is what the sentence states
 
 
+def test_a_figure_of_many_is_offered_when_its_own_clause_says_where_it_holds() -> None:
+    doc = ("Security Deposits\nMost states give a landlord a fixed period to return the deposit.\n"
+           "Most states give a landlord a fixed period to return it. In California it is 21 days, in New York it is 14 days, and in Texas it is 30 days.\n"
+           "A 750 g box of oats costs 2.40, or 3.20 per kilogram, at the Millbrook shop.")
+    facts = {f.answer: f for f in candidates(doc, "security deposits")}
+    assert {"21 days", "14 days", "30 days"} <= set(facts)
+    assert facts["21 days"].context == "Most states give a landlord a fixed period to return it."  # what "it" is
+    assert "2.40" not in facts and "3.20" not in facts   # no clause of their own names where they hold
+
+
 def test_a_title_is_no_name_the_name_after_it_is() -> None:
     doc = ("Riverside General Opens a Stroke Center\n"
            '"Every minute counts in a major stroke," said Dr. Priya Natarajan, the center\'s medical director.')
@@ -95,3 +105,4 @@ def test_a_question_asking_the_year_of_a_dated_fact_gets_the_year() -> None:
     assert (pair["answer"], pair["evidence"]) == ("1944", fact.sentence)
     reply = {"answer": "July 1944", "question": "When did the Bretton Woods Conference meet?"}
     assert generate.decide(reply, [("a historian", fact)]).data["pairs"][0]["answer"] == "July 1944"
+
