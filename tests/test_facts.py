@@ -54,7 +54,7 @@ def test_a_place_that_only_scopes_a_figure_is_no_answer() -> None:
 
 
 def test_a_figure_of_many_is_offered_when_its_own_clause_says_where_it_holds() -> None:
-    doc = ("Security Deposits\nMost states give a landlord a fixed period to return the deposit.\n"
+    doc = ("Security Deposits\n"
            "Most states give a landlord a fixed period to return it. In California it is 21 days, in New York it is 14 days, and in Texas it is 30 days.\n"
            "A 750 g box of oats costs 2.40, or 3.20 per kilogram, at the Millbrook shop.")
     facts = {f.answer: f for f in candidates(doc, "security deposits")}
@@ -105,4 +105,3 @@ def test_a_question_asking_the_year_of_a_dated_fact_gets_the_year() -> None:
     assert (pair["answer"], pair["evidence"]) == ("1944", fact.sentence)
     reply = {"answer": "July 1944", "question": "When did the Bretton Woods Conference meet?"}
     assert generate.decide(reply, [("a historian", fact)]).data["pairs"][0]["answer"] == "July 1944"
-
