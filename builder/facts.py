@@ -50,6 +50,11 @@ _SCOPE_BEFORE = re.compile(r"(?:^|[,;]\s*|\band\s+)[Ii]n\s+(?:the\s+)?$")
 _SCOPE_AFTER = re.compile(r"\s*,|\s+(?:it|they|the|a|an)\b|\s+\d")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s|\s(?:and|but|while|whereas)\s")
 _IN_A_PLACE = re.compile(rf"\b[Ii]n\s+(?:the\s+)?(?!{_MONTH})[A-Z][a-z]")
+# Code and what it gives, in one sentence ("A set comprehension such as {x % 3 for x in range(10)}
+# produces {0, 1, 2}"): a question can quote the code, and running it checks the answer. Other
+# sentences with code in them are left alone.
+_CODE_GIVES = re.compile(r"(?:`[^`]+`|[\w.]*[({\[][^.]*?[)}\]])\s+(?:produces|returns|prints|evaluates to|outputs|gives)\s+"
+                         r"(`[^`]+`|[\[{(][^\[\]{}()]*[\]})]|-?\d+(?:\.\d+)?(?![\w.]))")
 _JOINER = re.compile(r",?\s+and\s+(?:the\s+)?|,\s+(?:the\s+)?")
 _MIN_WORDS = 6
 
@@ -165,9 +170,14 @@ def candidates(document: str, subject: str) -> list[Fact]:
     for sentence, before in with_context(document):
         if sentence == title or sentence.endswith("?") or not sentence.endswith((".", "!", ")", '"')):
             continue
-        if len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence):
+        given = _CODE_GIVES.search(sentence)
+        if given:
+            spans = [(given.group(1).strip("`"), "expression")]
+        elif len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence):
             continue  # a fragment, or a line of code
-        for answer, answer_type in _spans(sentence, subject):
+        else:
+            spans = _spans(sentence, subject)
+        for answer, answer_type in spans:
             key = normalize(answer)
             if key in seen or answer_is_example(answer, sentence):  # "such as Denmark and Norway": not all of them
                 continue

@@ -63,6 +63,17 @@ def test_a_figure_of_many_is_offered_when_its_own_clause_says_where_it_holds() -
     assert "2.40" not in facts and "3.20" not in facts   # no clause of their own names where they hold
 
 
+def test_code_and_what_it_gives_in_one_sentence_is_a_fact() -> None:
+    """A question can quote the code, and running it checks the answer; other lines with code
+    in them stay out."""
+    doc = ("Set Comprehensions\nA set comprehension such as {x % 3 for x in range(10)} produces {0, 1, 2}, because duplicates are removed.\n"
+           "In Python, `len('abc')` returns `3` for a string of three letters.\n"
+           "counts = {w: 0 for w in words}; sort.Strings(counts) runs in 2024 builds.")
+    found = facts_of(doc, "set comprehensions")
+    assert found["{0, 1, 2}"] == "expression" and found["3"] == "expression"
+    assert "2024" not in found and "10" not in found
+
+
 def test_a_title_is_no_name_the_name_after_it_is() -> None:
     doc = ("Riverside General Opens a Stroke Center\n"
            '"Every minute counts in a major stroke," said Dr. Priya Natarajan, the center\'s medical director.')
