@@ -8,6 +8,8 @@ its own drop reason before the (paid) check stage sees the pair.
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import re
 from collections.abc import Sequence
 
@@ -351,6 +353,30 @@ def names_only_a_dish(question: str, subject: str, document: str) -> bool:
     return not (_proper_names(question) - dish)
 
 
+# Code a question quotes: in backticks, a comprehension, or a call.
+_QUOTED_CODE = re.compile(r"`([^`]+)`|(\{[^{}]*\bfor\b[^{}]*\}|\[[^\[\]]*\bfor\b[^\[\]]*\]|\b[a-z_]\w*\([^()]*\))")
+_RUNNABLE_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist)
+
+
+def quoted_code(question: str) -> list[str]:
+    """Code the question quotes: in backticks, a comprehension, or a call."""
+    return [m.group(1) or m.group(2) for m in _QUOTED_CODE.finditer(question)]
+
+
+def quotes_runnable_code(question: str) -> bool:
+    """The question quotes code that runs as it stands, using only Python's built-ins and the
+    names it binds ("What does {x % 3 for x in range(10)} produce?"): the code says what is
+    asked about. A call of a function the document defines ("count_words('the cat')") needs
+    the document."""
+    for quoted in quoted_code(question):
+        code = re.sub(r"'[^']*'|\"[^\"]*\"", "''", quoted)
+        names = set(re.findall(r"\b[A-Za-z_]\w*", code))
+        bound = set(re.findall(r"\bfor\s+([A-Za-z_]\w*)", code))
+        if names and names <= bound | _RUNNABLE_NAMES:
+            return True
+    return False
+
+
 def question_specific(question: str, subject: str) -> bool:
     """The question names what it asks about. When the subject has a proper name ("Pine Hollow
     Campground", "Harbor City"), the question carries a proper name too; otherwise it shares a
@@ -361,7 +387,7 @@ def question_specific(question: str, subject: str) -> bool:
     reader without the document could look up."""
     if names_one_of_many(question):
         return False
-    if _proper_names(question):
+    if _proper_names(question) or quotes_runnable_code(question):
         return True
     if _INSTANCE.search(question):
         return False

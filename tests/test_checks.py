@@ -28,6 +28,7 @@ from webscale_rl.builder.checks import (
     names_only_an_unplaced_town,
     question_grounded,
     question_specific,
+    quotes_runnable_code,
     refers_to_passage,
     sentences,
     superlative_not_in_evidence,
@@ -221,6 +222,19 @@ def test_a_question_names_its_subject_in_full_as_the_document_writes_it(question
     document = ("Pension Seeblick charges 15 euros a night for parking. A US SIM card costs 10 euros. "
                 "Montessori opened the first Casa dei Bambini in 1907. Tram 28 costs 3.20 euros on board.")
     assert names_in_full(question, document) is in_full
+
+
+@pytest.mark.parametrize("question, runnable", [
+    ("What does the set comprehension {x % 3 for x in range(10)} produce?", True),
+    ("What does sorted([3, 1, 2]) return?", True),
+    ("What does `len('abc')` return?", True),
+    ("What does count_words('the cat and the hat') return?", False),  # a function its document defines
+    ("What does len(words) return?", False),                          # a name bound somewhere else
+    ("What is the derivative of the function f(x) = x^5?", False),   # mathematics, not a call
+])
+def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool) -> None:
+    assert quotes_runnable_code(question) is runnable
+    assert question_specific(question, "list comprehensions in Python") is runnable
 
 
 @pytest.mark.parametrize("question, subject, specific", [

@@ -243,6 +243,21 @@ def test_a_question_naming_its_subject_as_the_document_does_passes_a_doubting_re
     assert result["status"] == "kept" and result["pairs"][0]["verdicts"]["standalone"] is True
 
 
+def test_code_that_runs_as_quoted_passes_a_doubting_reviewer_and_a_reader_who_restates_it():
+    """The reviewer takes "{x % 3 for x in range(10)}" for a snippet of some document, and the
+    blind reader copies the code before its value; the code runs as it stands, so both are
+    overruled. A call of a function the document defines is not."""
+    quoted = {"question": "What does the set comprehension {x % 3 for x in range(10)} produce?", "answer": "{0, 1, 2}",
+              "answer_type": "expression", "evidence": "A set comprehension such as {x % 3 for x in range(10)} produces {0, 1, 2}.",
+              "persona": "a student"}
+    restated = "set comprehension {x % 3 for x in range(10)} produces {0, 1, 2}"
+    assert check.answers_agree(restated, quoted["answer"], "expression", quoted["question"])
+    assert not check.answers_agree("{x % 3 for x in range(10)} produces {0, 1, 2, 3}", quoted["answer"], "expression", quoted["question"])
+    assert check.decide_standalone("no", quoted, {}, "").keep
+    own = quoted | {"question": "What does count_words('the cat and the hat') return for 'the'?"}
+    assert not check.decide_standalone("no", own, {}, "").keep
+
+
 def test_all_pairs_rejected_drops_the_document():
     fake = Scripted(screen=[screened()], generate=[PAIR_OK], check=[GOOD | {"reader_answer": "611"}])
     result = run(fake)

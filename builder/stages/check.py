@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from webscale_rl.builder.checks import names_in_full
+from webscale_rl.builder.checks import names_in_full, quoted_code, quotes_runnable_code
 from webscale_rl.builder.stages.common import StageResult, one_or_many, place_by_copy
 from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import verify
@@ -122,8 +122,11 @@ def decide_standalone(clear: str, pair: dict, record: dict, document: str) -> St
     """The reviewer's "no" stands unless the question names its subject in full as the document
     writes it (`checks.names_in_full`): the 1.5B reviewer calls names it never heard of unclear.
     On the 278 audit labels that overrules 5 of its 22 refusals: 4 good pairs ("How much does it
-    cost to park at Pension Seeblick?") and 1 bad, whose fault is its answer, not its subject."""
-    record = record | {"standalone": clear == "yes" or names_in_full(pair["question"], document)}
+    cost to park at Pension Seeblick?") and 1 bad, whose fault is its answer, not its subject.
+    Nor does it stand against code that runs as the question quotes it (`quotes_runnable_code`),
+    which it takes for a snippet of some document."""
+    record = record | {"standalone": clear == "yes" or names_in_full(pair["question"], document)
+                       or quotes_runnable_code(pair["question"])}
     if not record["standalone"]:
         return StageResult(False, "check_question_needs_document", record)
     return StageResult(True, data=record)
@@ -172,12 +175,27 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
         return False
     if answer_type == "number" and _ASKS_LIMIT.search(question):
         reader_answer = _BOUND.sub("", reader_answer.strip())
+    if answer_type == "expression":
+        reader_answer = _after_quoted_code(reader_answer, question)
     if verify(reader_answer, answer, answer_type):
         return True
     if answer_type in ("name", "short_phrase"):
         a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
         return bool(a and b) and (a in b or b in a or _runs_within(_singular_words(a), _singular_words(b)))
     return False
+
+
+_GIVES = re.compile(r"^\s*(?:produces|returns|prints|gives|outputs|evaluates to|is|=|->|→)?\s*", re.I)
+
+
+def _after_quoted_code(reader_answer: str, question: str) -> str:
+    """The value after the code the question quotes, when the reader restates that code first
+    ("set comprehension {x % 3 for x in range(10)} produces {0, 1, 2}" for "{0, 1, 2}")."""
+    for code in quoted_code(question):
+        at = reader_answer.find(code)
+        if at >= 0:
+            return _GIVES.sub("", reader_answer[at + len(code):], count=1)
+    return reader_answer
 
 
 def _singular_words(text: str) -> list[str]:
