@@ -358,23 +358,24 @@ _QUOTED_CODE = re.compile(r"`([^`]+)`|(\{[^{}]*\bfor\b[^{}]*\}|\[[^\[\]]*\bfor\b
 _RUNNABLE_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist)
 
 
-def quoted_code(question: str) -> list[str]:
-    """Code the question quotes: in backticks, a comprehension, or a call."""
-    return [m.group(1) or m.group(2) for m in _QUOTED_CODE.finditer(question)]
+def runnable_code(question: str) -> list[str]:
+    """Code the question quotes (in backticks, a comprehension or a call) that runs as it
+    stands, using only Python's built-ins and the names it binds ("{x % 3 for x in range(10)}").
+    A call of a function the document defines ("count_words('the cat')") does not."""
+    out = []
+    for m in _QUOTED_CODE.finditer(question):
+        code = m.group(1) or m.group(2)
+        names = set(re.findall(r"\b[A-Za-z_]\w*", re.sub(r"'[^']*'|\"[^\"]*\"", "''", code)))
+        bound = set(re.findall(r"\bfor\s+([A-Za-z_]\w*)", code))
+        if names and names <= bound | _RUNNABLE_NAMES:
+            out.append(code)
+    return out
 
 
 def quotes_runnable_code(question: str) -> bool:
-    """The question quotes code that runs as it stands, using only Python's built-ins and the
-    names it binds ("What does {x % 3 for x in range(10)} produce?"): the code says what is
-    asked about. A call of a function the document defines ("count_words('the cat')") needs
-    the document."""
-    for quoted in quoted_code(question):
-        code = re.sub(r"'[^']*'|\"[^\"]*\"", "''", quoted)
-        names = set(re.findall(r"\b[A-Za-z_]\w*", code))
-        bound = set(re.findall(r"\bfor\s+([A-Za-z_]\w*)", code))
-        if names and names <= bound | _RUNNABLE_NAMES:
-            return True
-    return False
+    """The code the question quotes says what is asked about ("What does {x % 3 for x in
+    range(10)} produce?"), as a name would."""
+    return bool(runnable_code(question))
 
 
 def question_specific(question: str, subject: str) -> bool:

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from webscale_rl.builder.checks import names_in_full, quoted_code, quotes_runnable_code
+from webscale_rl.builder.checks import names_in_full, quotes_runnable_code, runnable_code
 from webscale_rl.builder.stages.common import StageResult, one_or_many, place_by_copy
 from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import verify
@@ -176,7 +176,7 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
     if answer_type == "number" and _ASKS_LIMIT.search(question):
         reader_answer = _BOUND.sub("", reader_answer.strip())
     if answer_type == "expression":
-        reader_answer = _after_quoted_code(reader_answer, question)
+        reader_answer = _after_runnable_code(reader_answer, question)
     if verify(reader_answer, answer, answer_type):
         return True
     if answer_type in ("name", "short_phrase"):
@@ -188,10 +188,10 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
 _GIVES = re.compile(r"^\s*(?:produces|returns|prints|gives|outputs|evaluates to|is|=|->|→)?\s*", re.I)
 
 
-def _after_quoted_code(reader_answer: str, question: str) -> str:
-    """The value after the code the question quotes, when the reader restates that code first
-    ("set comprehension {x % 3 for x in range(10)} produces {0, 1, 2}" for "{0, 1, 2}")."""
-    for code in quoted_code(question):
+def _after_runnable_code(reader_answer: str, question: str) -> str:
+    """The value after the runnable code the question quotes, when the reader restates that
+    code first ("set comprehension {x % 3 for x in range(10)} produces {0, 1, 2}" for "{0, 1, 2}")."""
+    for code in runnable_code(question):
         at = reader_answer.find(code)
         if at >= 0:
             return _GIVES.sub("", reader_answer[at + len(code):], count=1)
