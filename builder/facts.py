@@ -53,8 +53,9 @@ _IN_A_PLACE = re.compile(rf"\b[Ii]n\s+(?:the\s+)?(?!{_MONTH})[A-Z][a-z]")
 # Code and what it gives, in one sentence ("A set comprehension such as {x % 3 for x in range(10)}
 # produces {0, 1, 2}"): a question can quote the code, and running it checks the answer. Other
 # sentences with code in them are left alone.
-_CODE_GIVES = re.compile(r"(?:`[^`]+`|[\w.]*[({\[][^.]*?[)}\]])\s+(?:produces|returns|prints|evaluates to|outputs|gives)\s+"
-                         r"(`[^`]+`|[\[{(][^\[\]{}()]*[\]})]|-?\d+(?:\.\d+)?(?![\w.]))")
+_CODE_GIVES = re.compile(r"(?P<code>`[^`]+`|[\w.]*[({\[][^.]*?[)}\]])\s+(?:produces|returns|prints|evaluates to|outputs|gives)\s+"
+                         r"(?P<value>`[^`]+`|[\[{(][^\[\]{}()]*[\]})]|-?\d+(?:\.\d+)?(?![\w.]))")
+_CODE_SIGNS = re.compile(r"`|\w\(|[%*+/=<>]|\bfor\b")  # not prose in brackets: "The census (2020) gives 331 million"
 _JOINER = re.compile(r",?\s+and\s+(?:the\s+)?|,\s+(?:the\s+)?")
 _MIN_WORDS = 6
 
@@ -171,8 +172,8 @@ def candidates(document: str, subject: str) -> list[Fact]:
         if sentence == title or sentence.endswith("?") or not sentence.endswith((".", "!", ")", '"')):
             continue
         given = _CODE_GIVES.search(sentence)
-        if given:
-            spans = [(given.group(1).strip("`"), "expression")]
+        if given and _CODE_SIGNS.search(given.group("code")):
+            spans = [(given.group("value").strip("`"), "expression")]
         elif len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence):
             continue  # a fragment, or a line of code
         else:

@@ -68,9 +68,11 @@ def test_code_and_what_it_gives_in_one_sentence_is_a_fact() -> None:
     in them stay out."""
     doc = ("Set Comprehensions\nA set comprehension such as {x % 3 for x in range(10)} produces {0, 1, 2}, because duplicates are removed.\n"
            "In Python, `len('abc')` returns `3` for a string of three letters.\n"
-           "counts = {w: 0 for w in words}; sort.Strings(counts) runs in 2024 builds.")
+           "counts = {w: 0 for w in words}; sort.Strings(counts) runs in 2024 builds.\n"
+           "The last census of the town (2020) gives 331 households and a school.")
     found = facts_of(doc, "set comprehensions")
     assert found["{0, 1, 2}"] == "expression" and found["3"] == "expression"
+    assert found["331"] == "number"  # prose in brackets is no code
     assert "2024" not in found and "10" not in found
 
 
