@@ -353,6 +353,9 @@ def names_only_a_dish(question: str, subject: str, document: str) -> bool:
     return not (_proper_names(question) - dish)
 
 
+# The verbs that tie code to what it gives ("{x % 3 for x in range(10)} produces {0, 1, 2}"), for
+# the fact finder and the blind reader's answer alike.
+CODE_GIVES = r"produces|returns|prints|evaluates to|outputs|gives"
 # Code a question quotes: in backticks, a comprehension, or a call.
 _QUOTED_CODE = re.compile(r"`([^`]+)`|(\{[^{}]*\bfor\b[^{}]*\}|\[[^\[\]]*\bfor\b[^\[\]]*\]|\b[a-z_]\w*\([^()]*\))")
 _RUNNABLE_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist)

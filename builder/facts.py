@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from webscale_rl.builder.checks import MEASURE_UNITS, answer_is_example, sentences, stems, without_possessive
+from webscale_rl.builder.checks import CODE_GIVES, MEASURE_UNITS, answer_is_example, sentences, stems, without_possessive
 from webscale_rl.eval.answers.text import normalize
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -53,7 +53,7 @@ _IN_A_PLACE = re.compile(rf"\b[Ii]n\s+(?:the\s+)?(?!{_MONTH})[A-Z][a-z]")
 # Code and what it gives, in one sentence ("A set comprehension such as {x % 3 for x in range(10)}
 # produces {0, 1, 2}"): a question can quote the code, and running it checks the answer. Other
 # sentences with code in them are left alone.
-_CODE_GIVES = re.compile(r"(?P<code>`[^`]+`|[\w.]*[({\[][^.]*?[)}\]])\s+(?:produces|returns|prints|evaluates to|outputs|gives)\s+"
+_CODE_GIVES = re.compile(rf"(?P<code>`[^`]+`|[\w.]*[({{\[][^.]*?[)}}\]])\s+(?:{CODE_GIVES})\s+"
                          r"(?P<value>`[^`]+`|[\[{(][^\[\]{}()]*[\]})]|-?\d+(?:\.\d+)?(?![\w.]))")
 _CODE_SIGNS = re.compile(r"`|\w\(|[%*+/=<>]|\bfor\b")  # not prose in brackets: "The census (2020) gives 331 million"
 _JOINER = re.compile(r",?\s+and\s+(?:the\s+)?|,\s+(?:the\s+)?")

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from webscale_rl.builder.checks import names_in_full, quotes_runnable_code, runnable_code
+from webscale_rl.builder.checks import CODE_GIVES, names_in_full, quotes_runnable_code, runnable_code
 from webscale_rl.builder.stages.common import StageResult, one_or_many, place_by_copy
 from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import verify
@@ -185,7 +185,7 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
     return False
 
 
-_GIVES = re.compile(r"^\s*(?:produces|returns|prints|gives|outputs|evaluates to|is|=|->|→)?\s*", re.I)
+_GIVES = re.compile(rf"^\s*(?:{CODE_GIVES}|is|=|->|→)?\s*", re.I)
 
 
 def _after_runnable_code(reader_answer: str, question: str) -> str:
