@@ -253,6 +253,12 @@ def test_code_that_runs_as_quoted_passes_a_doubting_reviewer_and_a_reader_who_re
     restated = "set comprehension {x % 3 for x in range(10)} produces {0, 1, 2}"
     assert check.answers_agree(restated, quoted["answer"], "expression", quoted["question"])
     assert not check.answers_agree("{x % 3 for x in range(10)} produces {0, 1, 2, 3}", quoted["answer"], "expression", quoted["question"])
+    # the reader of the real model's build named the code instead of copying it
+    assert check.answers_agree("set comprehension produces {0, 1, 2}", quoted["answer"], "expression", quoted["question"])
+    assert not check.answers_agree("set comprehension produces {1, 2}", quoted["answer"], "expression", quoted["question"])
+    call = "What does sorted([3, 1, 2]) return?"
+    assert check.answers_agree("The function returns [1, 2, 3]", "[1, 2, 3]", "expression", call)
+    assert not check.answers_agree("The function returns [3, 2, 1]", "[1, 2, 3]", "expression", call)
     assert check.decide_standalone("no", quoted, {}, "").keep
     own = quoted | {"question": "What does count_words('the cat and the hat') return for 'the'?"}
     assert not check.decide_standalone("no", own, {}, "").keep

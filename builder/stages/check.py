@@ -188,14 +188,20 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
 _GIVES = re.compile(rf"^\s*(?:{CODE_GIVES}|is|=|->|→)?\s*", re.I)
 
 
+# "set comprehension produces {0, 1, 2}": a few words naming the code, then what it gives
+_NAMED_THEN_GIVES = re.compile(rf"^\s*(?:[A-Za-z_'-]+\s+){{1,5}}?(?:{CODE_GIVES}|is)\s+", re.I)
+
+
 def _after_runnable_code(reader_answer: str, question: str) -> str:
     """The value after the runnable code the question quotes, when the reader restates that
-    code first ("set comprehension {x % 3 for x in range(10)} produces {0, 1, 2}" for "{0, 1, 2}")."""
-    for code in runnable_code(question):
+    code first ("set comprehension {x % 3 for x in range(10)} produces {0, 1, 2}" for "{0, 1, 2}")
+    or names it in a few words instead ("set comprehension produces {0, 1, 2}")."""
+    codes = runnable_code(question)
+    for code in codes:
         at = reader_answer.find(code)
         if at >= 0:
             return _GIVES.sub("", reader_answer[at + len(code):], count=1)
-    return reader_answer
+    return _NAMED_THEN_GIVES.sub("", reader_answer, count=1) if codes else reader_answer
 
 
 def _singular_words(text: str) -> list[str]:
