@@ -68,6 +68,14 @@ class Fact:
     answer: str
     answer_type: str  # one of the method's answer types: date, number, name, short_phrase
     context: str = ""  # the sentence before it, when this one refers back to it
+    clause: str = ""  # the clause of the sentence the value holds in, when a place scopes it
+
+    @property
+    def source(self) -> tuple[str, str]:
+        """What a question about this fact asks about: its sentence, or for a figure scoped by a
+        place, its clause ("in New York it is 14 days" and "in Texas it is 30 days" are two
+        statements of one sentence, each worth its own question)."""
+        return self.sentence, self.clause
 
 
 def _lower_words(text: str) -> set[str]:
@@ -78,18 +86,20 @@ def _numbers_in(sentence: str) -> int:
     return len(re.findall(r"(?<![\w.])\d+(?:[.,]\d+)*", sentence))
 
 
-def _alone_in_a_placed_clause(sentence: str, m: re.Match) -> bool:
-    """The figure is the only one of its clause, and the clause names a place ("in Texas it
-    is 30 days", "for example 12,500 dollars for individuals in California")."""
+def _placed_clause(sentence: str, m: re.Match) -> str:
+    """The clause of the figure when it is the only figure there and the clause names a place
+    ("in Texas it is 30 days", "for example 12,500 dollars for individuals in California");
+    "" otherwise."""
     breaks = [b.end() for b in _CLAUSE_BREAK.finditer(sentence, 0, m.start())]
     after = _CLAUSE_BREAK.search(sentence, m.end())
     clause = sentence[breaks[-1] if breaks else 0:after.start() if after else len(sentence)]
-    return _numbers_in(clause) == 1 and _IN_A_PLACE.search(clause) is not None
+    return clause.strip() if _numbers_in(clause) == 1 and _IN_A_PLACE.search(clause) else ""
 
 
-def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
-    """(answer, answer_type) candidates of one sentence, the most checkable kinds first."""
-    found: list[tuple[str, str]] = []
+def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
+    """(answer, answer_type, placed clause or "") candidates of one sentence, the most
+    checkable kinds first."""
+    found: list[tuple[str, str, str]] = []
     taken: list[tuple[int, int]] = []
 
     def free(m: re.Match) -> bool:
@@ -104,14 +114,15 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
             continue  # "between March 1 and April 15": one end of a span
         if not re.search(r"\d{3}", m.group(0)) and not _YEARLY.search(sentence):
             continue  # "MILLBROOK, September 9 -": a day without its year dates nothing that happens once
-        found.append((m.group(0), "date"))
+        found.append((m.group(0), "date", ""))
     # A sentence with many figures ("a 750 g box costs 2.40, 3.20 per kilogram") invites a
     # question for the wrong one; its numbers are left alone, but for a figure alone in a clause
     # that says where it holds ("In California it is 21 days, in New York it is 14 days"), since
     # the place tells a question which figure it asks for.
     many = _numbers_in(sentence) > 2
     for m in _AMOUNT.finditer(sentence):
-        if many and not _alone_in_a_placed_clause(sentence, m):
+        clause = _placed_clause(sentence, m) if many else ""
+        if many and not clause:
             continue
         value = m.group(0).strip()
         bare = re.fullmatch(r"\d+", value)
@@ -121,7 +132,7 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
         in_word = re.match(r"-[A-Za-z]|\^|\.\.\.|…", sentence[m.end():])
         in_subject = bare and value in re.findall(r"\d+", subject)  # "Tram 28": part of the name
         if free(m) and not in_range and not in_word and not in_subject and not (bare and int(value) < 2):  # "1." of a list, "one" of a kind
-            found.append((value, "number"))
+            found.append((value, "number", clause))
             taken.append(m.span())
     subject_words = _lower_words(subject)
     names: list[tuple[int, int, str]] = []
@@ -153,11 +164,11 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str]]:
         if _numbers_in(sentence) and _SCOPE_BEFORE.search(sentence[:group[0][0]]) and _SCOPE_AFTER.match(sentence, group[-1][1]):
             continue  # "In the United States, the daily intake is 600 units": where the figure holds, not what is stated
         if len(group) <= 5:
-            found.append((answer, "list" if len(group) > 1 else "name"))
+            found.append((answer, "list" if len(group) > 1 else "name", ""))
     for m in _TERM.finditer(sentence):
         term = m.group(1)
         if 1 <= len(term.split()) <= 4 and not _lower_words(term) <= subject_words:
-            found.append((term, "short_phrase"))
+            found.append((term, "short_phrase", ""))
     return found
 
 
@@ -173,17 +184,17 @@ def candidates(document: str, subject: str) -> list[Fact]:
             continue
         given = _CODE_GIVES.search(sentence)
         if given and _CODE_SIGNS.search(given.group("code")):
-            spans = [(given.group("value").strip("`"), "expression")]
+            spans = [(given.group("value").strip("`"), "expression", "")]
         elif len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence):
             continue  # a fragment, or a line of code
         else:
             spans = _spans(sentence, subject)
-        for answer, answer_type in spans:
+        for answer, answer_type, clause in spans:
             key = normalize(answer)
             if key in seen or answer_is_example(answer, sentence):  # "such as Denmark and Norway": not all of them
                 continue
             seen.add(key)
-            out.append(Fact(sentence, answer, answer_type, before))
+            out.append(Fact(sentence, answer, answer_type, before, clause))
     return out
 
 
@@ -205,18 +216,19 @@ def with_context(document: str) -> list[tuple[str, str]]:
 
 
 def assign(facts: list[Fact], personas: list[str], subject: str) -> list[Fact | None]:
-    """One fact per persona, each from a different sentence and, where the document allows,
-    of a different kind: the fact whose sentence shares most words with the persona and the
-    subject, earlier sentences first on a tie (documents put their main facts first)."""
+    """One fact per persona, each from a different source (sentence, or placed clause) and,
+    where the document allows, of a different kind: the fact whose sentence shares most words
+    with the persona and the subject, earlier sentences first on a tie (documents put their
+    main facts first)."""
     about = stems(subject)
     chosen: list[Fact | None] = []
-    used_sentences: set[str] = set()
+    used_sources: set[tuple[str, str]] = set()
     used_types: set[str] = set()
     for persona in personas:
         wants = stems(persona) - about  # "a tram enthusiast" says nothing more than the subject "Tram 28"
         best, best_score = None, None
         for order, fact in enumerate(facts):
-            if fact.sentence in used_sentences:
+            if fact.source in used_sources:
                 continue
             words = stems(fact.sentence)
             score = (2 * len(words & wants) + len(words & about) - (1 if fact.answer_type in used_types else 0), -order)
@@ -224,6 +236,6 @@ def assign(facts: list[Fact], personas: list[str], subject: str) -> list[Fact | 
                 best, best_score = fact, score
         chosen.append(best)
         if best is not None:
-            used_sentences.add(best.sentence)
+            used_sources.add(best.source)
             used_types.add(best.answer_type)
     return chosen

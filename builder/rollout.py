@@ -234,21 +234,21 @@ async def _generate(doc, call: _Caller, settings: Settings, domain: str, subject
     """Pairs that pass the code checks, and every other outcome as (pair or persona, reason).
     Code gives each persona a fact of the document (`facts.assign`); a persona left without one
     gets no call. A persona whose question the code checks refuse for its wording (or that the
-    model skipped; `_worth_another_fact`) gets a fact from a sentence not asked about yet, up to
-    `facts_per_persona` facts: the
-    generate call carries no document, so another question costs little next to the check
+    model skipped; `_worth_another_fact`) gets a fact from a source (a sentence, or a clause a
+    place scopes) not asked about yet, up to `facts_per_persona` facts: the generate call
+    carries no document, so another question costs little next to the check
     readings, which then judge all survivors at once. Still at most one pair per persona."""
     pool = facts.candidates(doc.text, subject)
-    used: set[str] = set()
+    used: set[tuple[str, str]] = set()
     waiting, passed, dropped = list(personas), [], []
     for attempt in range(settings.facts_per_persona):
-        chosen = facts.assign([fact for fact in pool if fact.sentence not in used], waiting, subject)
+        chosen = facts.assign([fact for fact in pool if fact.source not in used], waiting, subject)
         items = [(persona, fact) for persona, fact in zip(waiting, chosen) if fact is not None]
         if attempt == 0:  # on a later attempt the persona's refused pair is already counted
             dropped += [({"persona": persona}, "no_fact_for_persona") for persona, fact in zip(waiting, chosen) if fact is None]
         if not items:
             break
-        used |= {fact.sentence for _, fact in items}
+        used |= {fact.source for _, fact in items}
         pairs, unasked = await _write_questions(call, settings, domain, subject, items, attempt)
         survivors, refused = _code_checks(pairs, doc.text, subject, personas)
         passed += survivors

@@ -63,6 +63,23 @@ def test_a_figure_of_many_is_offered_when_its_own_clause_says_where_it_holds() -
     assert "2.40" not in facts and "3.20" not in facts   # no clause of their own names where they hold
 
 
+def test_each_placed_clause_of_one_sentence_is_a_fact_of_its_own_for_a_persona() -> None:
+    """Three places with three periods are three statements: three personas can each ask about
+    one. Two figures of one unscoped sentence still go to one persona at most."""
+    doc = ("Security Deposits\n"
+           "Most states give a landlord a fixed period to return it. In California it is 21 days, in New York it is 14 days, and in Texas it is 30 days.\n"
+           "Riverside General Hospital opened its new stroke unit with 14 beds and 40 nurses on Monday.")
+    pool = candidates(doc, "security deposits")
+    periods = [f for f in pool if f.answer.endswith("days")]
+    assert [place in f.clause for f, place in zip(periods, ("California", "New York", "Texas"))] == [True] * 3
+    assert len({f.source for f in periods}) == 3
+    chosen = assign(periods, ["a tenant", "a landlord", "a lawyer"], "security deposits")
+    assert sorted(f.answer for f in chosen) == ["14 days", "21 days", "30 days"]
+    unit = [f for f in pool if "stroke unit" in f.sentence]
+    assert len(unit) == 2 and unit[0].source == unit[1].source
+    assert assign(unit, ["a nurse", "a patient"], "security deposits")[1] is None
+
+
 def test_code_and_what_it_gives_in_one_sentence_is_a_fact() -> None:
     """A question can quote the code, and running it checks the answer; other lines with code
     in them stay out."""
