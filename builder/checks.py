@@ -356,6 +356,10 @@ def names_only_a_dish(question: str, subject: str, document: str) -> bool:
 # The verbs that tie code to what it gives ("{x % 3 for x in range(10)} produces {0, 1, 2}"), for
 # the fact finder and the blind reader's answer alike.
 CODE_GIVES = r"produces|returns|prints|evaluates to|outputs|gives"
+# Code and what it gives, in one sentence ("A set comprehension such as {x % 3 for x in range(10)}
+# produces {0, 1, 2}"): a question can quote the code, and running it checks the answer.
+CODE_AND_VALUE = re.compile(rf"(?P<code>`[^`]+`|[\w.]*[({{\[][^.]*?[)}}\]])\s+(?:{CODE_GIVES})\s+"
+                            r"(?P<value>`[^`]+`|[\[{(][^\[\]{}()]*[\]})]|-?\d+(?:\.\d+)?(?![\w.]))")
 # Code a question quotes: in backticks, a comprehension, or a call.
 _QUOTED_CODE = re.compile(r"`([^`]+)`|(\{[^{}]*\bfor\b[^{}]*\}|\[[^\[\]]*\bfor\b[^\[\]]*\]|\b[a-z_]\w*\([^()]*\))")
 _RUNNABLE_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist)
@@ -373,6 +377,19 @@ def runnable_code(question: str) -> list[str]:
         if names and names <= bound | _RUNNABLE_NAMES:
             out.append(code)
     return out
+
+
+def states_what_quoted_code_gives(evidence: str, question: str, answer: str) -> bool:
+    """The evidence says, in so many words, that the code the question quotes gives the answer
+    ("{x % 3 for x in range(10)} produces {0, 1, 2}" for "What is the result of ... {x % 3 for x
+    in range(10)}?" → {0, 1, 2})."""
+    quoted = {_without_spaces(code) for code in runnable_code(question)}
+    return any(_without_spaces(m.group("code")) in quoted and _without_spaces(m.group("value")) == _without_spaces(answer)
+               for m in CODE_AND_VALUE.finditer(evidence))
+
+
+def _without_spaces(code: str) -> str:
+    return re.sub(r"\s+", "", code.strip("`"))
 
 
 def quotes_runnable_code(question: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from webscale_rl.builder.checks import CODE_GIVES, MEASURE_UNITS, answer_is_example, sentences, stems, without_possessive
+from webscale_rl.builder.checks import CODE_AND_VALUE, MEASURE_UNITS, answer_is_example, sentences, stems, without_possessive
 from webscale_rl.eval.answers.text import normalize
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -50,11 +50,6 @@ _SCOPE_BEFORE = re.compile(r"(?:^|[,;]\s*|\band\s+)[Ii]n\s+(?:the\s+)?$")
 _SCOPE_AFTER = re.compile(r"\s*,|\s+(?:it|they|the|a|an)\b|\s+\d")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s|\s(?:and|but|while|whereas)\s")
 _IN_A_PLACE = re.compile(rf"\b[Ii]n\s+(?:the\s+)?(?!{_MONTH})[A-Z][a-z]")
-# Code and what it gives, in one sentence ("A set comprehension such as {x % 3 for x in range(10)}
-# produces {0, 1, 2}"): a question can quote the code, and running it checks the answer. Other
-# sentences with code in them are left alone.
-_CODE_GIVES = re.compile(rf"(?P<code>`[^`]+`|[\w.]*[({{\[][^.]*?[)}}\]])\s+(?:{CODE_GIVES})\s+"
-                         r"(?P<value>`[^`]+`|[\[{(][^\[\]{}()]*[\]})]|-?\d+(?:\.\d+)?(?![\w.]))")
 _CODE_SIGNS = re.compile(r"`|\w\(|[%*+/=<>]|\bfor\b")  # not prose in brackets: "The census (2020) gives 331 million"
 _JOINER = re.compile(r",?\s+and\s+(?:the\s+)?|,\s+(?:the\s+)?")
 _MIN_WORDS = 6
@@ -182,8 +177,8 @@ def candidates(document: str, subject: str) -> list[Fact]:
     for sentence, before in with_context(document):
         if sentence == title or sentence.endswith("?") or not sentence.endswith((".", "!", ")", '"')):
             continue
-        given = _CODE_GIVES.search(sentence)
-        if given and _CODE_SIGNS.search(given.group("code")):
+        given = CODE_AND_VALUE.search(sentence)
+        if given and _CODE_SIGNS.search(given.group("code")):  # other sentences with code in them are left alone
             spans = [(given.group("value").strip("`"), "expression", "")]
         elif len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence):
             continue  # a fragment, or a line of code

@@ -264,6 +264,21 @@ def test_code_that_runs_as_quoted_passes_a_doubting_reviewer_and_a_reader_who_re
     assert not check.decide_standalone("no", own, {}, "").keep
 
 
+def test_an_evidence_sentence_that_says_what_the_quoted_code_gives_supports_the_pair() -> None:
+    """The real model's evidence reader said "not stated" of "{x % 3 for x in range(10)} produces
+    {0, 1, 2}"; the sentence says it in so many words. Another value, other code, or code the
+    document defines still rest on the reader."""
+    pair = {"question": "What is the result of a set comprehension such as {x % 3 for x in range(10)}?", "answer": "{0, 1, 2}",
+            "answer_type": "expression",
+            "evidence": "A set comprehension such as {x % 3 for x in range(10)} produces {0, 1, 2}, because duplicates are removed automatically."}
+    assert check.decide_evidence("not stated", pair, {}).keep
+    assert not check.decide_evidence("not stated", pair | {"answer": "{0, 1}"}, {}).keep
+    assert not check.decide_evidence("not stated", pair | {"question": "What does {x % 2 for x in range(10)} produce?"}, {}).keep
+    defined = {"question": "What does count_words('a b a') return?", "answer": "2", "answer_type": "expression",
+               "evidence": "Calling count_words('a b a') returns 2 for the word a."}
+    assert not check.decide_evidence("not stated", defined, {}).keep
+
+
 def test_all_pairs_rejected_drops_the_document():
     fake = Scripted(screen=[screened()], generate=[PAIR_OK], check=[GOOD | {"reader_answer": "611"}])
     result = run(fake)

@@ -20,7 +20,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from webscale_rl.builder.checks import CODE_GIVES, names_in_full, quotes_runnable_code, runnable_code
+from webscale_rl.builder.checks import (
+    CODE_GIVES,
+    names_in_full,
+    quotes_runnable_code,
+    runnable_code,
+    states_what_quoted_code_gives,
+)
 from webscale_rl.builder.stages.common import StageResult, one_or_many, place_by_copy
 from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import verify
@@ -233,9 +239,12 @@ def decide(verdict: dict, pair: dict, record: dict | None = None) -> StageResult
 
 
 def decide_evidence(evidence_answer: str, pair: dict, record: dict) -> StageResult:
-    """The second reading: the evidence sentence alone gives the pair's answer."""
+    """The second reading: the evidence sentence alone gives the pair's answer. Code reads a
+    sentence that says what the question's quoted code gives (`states_what_quoted_code_gives`):
+    the 1.5B reader answered "not stated" for "{x % 3 for x in range(10)} produces {0, 1, 2}"."""
     record = record | {"evidence_answer": evidence_answer,
-                       "evidence_supports": answers_agree(evidence_answer, pair["answer"], pair["answer_type"], pair["question"])}
+                       "evidence_supports": answers_agree(evidence_answer, pair["answer"], pair["answer_type"], pair["question"])
+                       or states_what_quoted_code_gives(pair["evidence"], pair["question"], pair["answer"])}
     if not record["evidence_supports"]:
         return StageResult(False, "check_answer_not_in_evidence", record)
     return StageResult(True, data=record)
