@@ -688,15 +688,18 @@ def asks_for_some(question: str) -> bool:
     return _SOME_OF_MANY.search(normalize(question).strip()) is not None
 
 
-def names_a_persona(question: str, personas: list[str]) -> bool:
+def names_a_persona(question: str, personas: list[str], document: str = "") -> bool:
     """The question speaks of a persona it was written for ("What RAID configuration is
     recommended for a home network storage enthusiast?", "Who is a grocery shop manager?")
     instead of naming what it asks about: the persona is who asks, never the subject. (All
-    five labelled pairs that do so are bad.)"""
-    text = normalize(question)
+    five labelled pairs that do so are bad.) A role the document itself speaks of is its
+    matter, not a persona's intrusion: "when does the landlord have to return the deposit?" of
+    a text on deposits that says "landlord" throughout."""
+    text, said = normalize(question), normalize(document)
     for persona in personas:
         core = re.sub(r"^(?:a|an|the)\s+", "", normalize(persona).strip())
-        if core and re.search(rf"\b(?:a|an|the)\s+{re.escape(core)}\b", text):
+        if core and re.search(rf"\b(?:a|an|the)\s+{re.escape(core)}\b", text) \
+                and not re.search(rf"\b{re.escape(core)}s?\b", said):
             return True
     return False
 
@@ -747,7 +750,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("question_leaks_answer")
     if refers_to_passage(pair["question"]):
         reasons.append("question_refers_to_passage")
-    if names_a_persona(pair["question"], [p for p in (pair.get("persona"), *personas) if p]):
+    if names_a_persona(pair["question"], [p for p in (pair.get("persona"), *personas) if p], document):
         reasons.append("question_names_a_persona")
     if not question_specific(pair["question"], subject or document.split("\n", 1)[0]) \
             or names_only_an_unplaced_town(pair["question"], document) \

@@ -170,6 +170,16 @@ def test_a_question_speaking_of_its_persona_is_refused(question: str, refused: b
     assert ("question_names_a_persona" in check_pair(pair, DOC, personas=["a glaciology student", "a visiting hiker"])) is refused
 
 
+def test_a_persona_whose_role_the_document_speaks_of_is_its_matter() -> None:
+    """The document is about what surveyors did, so a question may say "a surveyor"; the hiker
+    it never mentions is still only who asks."""
+    pair = {"question": "Which tools did a surveyor from Zürich use on the Rhône glacier?", "answer": "theodolites, chains and photographs",
+            "answer_type": "list", "evidence": "The team used theodolites, chains and photographs.", "persona": "a surveyor"}
+    assert "question_names_a_persona" not in check_pair(pair, DOC, personas=["a surveyor", "a visiting hiker"])
+    hiker = pair | {"question": "Which tools would a visiting hiker see on the Rhône glacier surveyed from Zürich?"}
+    assert "question_names_a_persona" in check_pair(hiker, DOC, personas=["a surveyor", "a visiting hiker"])
+
+
 OATS = ("Unit Prices at the Supermarket\n"
         "A 750 gram box of oats that costs 2.40 has a unit price of 3.20 per kilogram. "
         "A 1.5 kilogram bag at 4.50 works out to 3.00 per kilogram. "
