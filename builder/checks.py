@@ -357,7 +357,7 @@ def names_only_a_dish(question: str, subject: str, document: str) -> bool:
 # the fact finder and the blind reader's answer alike.
 CODE_GIVES = r"produces|returns|prints|evaluates to|outputs|gives"
 # Code and what it gives, in one sentence ("A set comprehension such as {x % 3 for x in range(10)}
-# produces {0, 1, 2}"): a question can quote the code, and running it checks the answer.
+# produces {0, 1, 2}"): a question can quote the code, and the sentence states what it gives.
 CODE_AND_VALUE = re.compile(rf"(?P<code>`[^`]+`|[\w.]*[({{\[][^.]*?[)}}\]])\s+(?:{CODE_GIVES})\s+"
                             r"(?P<value>`[^`]+`|[\[{(][^\[\]{}()]*[\]})]|-?\d+(?:\.\d+)?(?![\w.]))")
 # Code a question quotes: in backticks, a comprehension, or a call.
@@ -691,8 +691,8 @@ def asks_for_some(question: str) -> bool:
 def names_a_persona(question: str, personas: list[str], document: str = "") -> bool:
     """The question speaks of a persona it was written for ("What RAID configuration is
     recommended for a home network storage enthusiast?", "Who is a grocery shop manager?")
-    instead of naming what it asks about: the persona is who asks, never the subject. (All
-    five labelled pairs that do so are bad.) A role the document itself speaks of is its
+    instead of naming what it asks about: the persona is who asks, never the subject. (The
+    eight labelled pairs that do so are all bad.) A role the document itself speaks of is its
     matter, not a persona's intrusion: "when does the landlord have to return the deposit?" of
     a text on deposits that says "landlord" throughout."""
     text, said = normalize(question), normalize(document)
