@@ -13,6 +13,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Sequence
 
@@ -358,11 +359,17 @@ async def _check(document: str, call: _Caller, settings: Settings, pairs: list[d
 
 
 async def _ask(call: _Caller, settings: Settings, stage: str, pairs: list[dict], reading, account: str | None = None) -> list:
-    """One reply item per pair: one call for all of them (fused) or one call each (paper),
-    where a failed call stands in as the exception for the pairs it was about."""
+    """One reply item per pair: one call for all of them (fused; pairs the reading keeps apart
+    go in calls of their own) or one call each (paper), where a failed call stands in as the
+    exception for the pairs it was about."""
     if settings.call_plan == "fused":
-        reply = await _guard(stage, call(stage, reading.messages(pairs), reading.schema(len(pairs)), account=account))
-        return reading.items(reply, pairs)
+        out: list = [None] * len(pairs)
+        for round_, batch in enumerate(_apart(pairs, reading.apart)):
+            asked = [pairs[i] for i in batch]
+            reply = await _guard(stage, call(stage, reading.messages(asked), reading.schema(len(asked)), salt=round_ or "", account=account))
+            for i, item in zip(batch, reading.items(reply, asked)):
+                out[i] = item
+        return out
     out: list = []
     for i, pair in enumerate(pairs):
         try:
@@ -370,6 +377,22 @@ async def _ask(call: _Caller, settings: Settings, stage: str, pairs: list[dict],
         except CALL_ERRORS as err:
             out.append(err)
     return out
+
+
+def _apart(pairs: list[dict], key: Callable[[dict], str] | None) -> list[list[int]]:
+    """Indices of the pairs in rounds where no two share the key: the first of each key, then
+    the second, and so on. One round when no key repeats (or none is given)."""
+    if key is None:
+        return [list(range(len(pairs)))]
+    rounds: list[list[int]] = []
+    seen: Counter[str] = Counter()
+    for i, pair in enumerate(pairs):
+        at = seen[key(pair)]
+        seen[key(pair)] += 1
+        if at == len(rounds):
+            rounds.append([])
+        rounds[at].append(i)
+    return rounds
 
 
 async def rate_difficulty(pairs: list[dict], doc_id: str, generate: Callable[[dict], Awaitable[Any]],

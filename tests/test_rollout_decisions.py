@@ -233,6 +233,31 @@ def test_the_question_alone_must_be_clear_and_the_evidence_must_answer_it():
     assert dropped["check_answer_not_in_evidence"]["verdicts"]["evidence_answer"] == "not stated"
 
 
+DEPOSITS = Document(id="doc-2", text=(
+    "Security Deposits in Three States\n"
+    "Most states give a landlord a fixed period to return a security deposit after the tenant moves out. "
+    "In California it is 21 days, in New York it is 14 days, and in Texas it is 30 days."))
+PERIODS = {"California": "21 days", "New York": "14 days", "Texas": "30 days"}
+
+
+def test_pairs_citing_one_sentence_are_read_apart_by_the_evidence_reader():
+    """Three questions on one sentence of three figures: the real 1.5B reader, asked about all
+    three at once, answered 30, 30, 30, and each alone rightly. Each gets a call of its own (a
+    reply listing three answers would not fit the one-answer schema it is scripted with here)."""
+    questions = [{"answer": days, "question": f"How many days does a landlord in {state} have to return a security deposit?"}
+                 for state, days in PERIODS.items()]
+    fake = Scripted(screen=[screened(["a tenant", "a landlord", "a lawyer"], topic="security deposits in three states")],
+                    generate=[{"questions": questions}],
+                    check=[{"verdicts": [GOOD | {"reader_answer": days} for days in PERIODS.values()]}],
+                    evidence=[{"answer": days} for days in PERIODS.values()])
+    result = asyncio.run(rollout(DEPOSITS, fake, Settings()))
+    assert sorted(p["answer"] for p in result["pairs"]) == ["14 days", "21 days", "30 days"], result["dropped_pairs"]
+    assert fake.calls["evidence"] == 3
+    asked = [p["messages"][-1]["content"] for p in fake.payloads if stage_of(p) == "evidence"]
+    assert [next(state for state in PERIODS if state in a.split("Question:")[1]) for a in asked] == list(PERIODS)
+    assert len({p["seed"] for p in fake.payloads if stage_of(p) == "evidence"}) == 3
+
+
 def test_a_question_naming_its_subject_as_the_document_does_passes_a_doubting_reviewer():
     """"the Harbour Bridge in Port Avalon" is written so in the document: the reviewer's "no"
     is overruled (it calls names it never heard of unclear), and the record says the question

@@ -259,6 +259,7 @@ class Reading:
     schema: Callable[[int], dict]
     items: Callable[[dict, list[dict]], list]  # one reply item per pair, in pair order
     decide: Callable[[Any, dict, dict], StageResult]
+    apart: Callable[[dict], str] | None = None  # pairs with the same key go in separate calls
 
 
 def readings(document: str) -> list[Reading]:
@@ -268,5 +269,9 @@ def readings(document: str) -> list[Reading]:
         Reading("check", lambda pairs: messages(document, pairs), schema, verdicts, decide),
         Reading("check_standalone", standalone_messages, standalone_schema, standalone_verdicts,
                 lambda clear, pair, record: decide_standalone(clear, pair, record, document)),
-        Reading("check_evidence", evidence_messages, evidence_schema, evidence_answers, decide_evidence),
+        # Pairs citing one sentence are read apart: given "In California it is 21 days, in New York
+        # it is 14 days, and in Texas it is 30 days." three times with three questions, the 1.5B
+        # reader answered 30, 30, 30 or 30, 14, 21, and each question alone correctly.
+        Reading("check_evidence", evidence_messages, evidence_schema, evidence_answers, decide_evidence,
+                apart=lambda pair: pair["evidence"]),
     ]
