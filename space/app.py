@@ -120,7 +120,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
 
         Args:
             document: the text to turn into QA pairs (plain text, at most 12,000 characters).
-            call_plan: "fused" (at most 8 model calls) or "paper" (one call per stage and persona); both decide alike.
+            call_plan: "fused" (at most 8 model calls, more only for pairs citing one sentence) or "paper" (one call per stage and persona); both decide alike.
         Returns:
             A JSON object: `status` ("kept" or "dropped"), `drop_reason` and `why` (plain words) when no pair
             was kept, `pairs` (the kept pairs as records of the dataset's `default` schema: question,
@@ -152,7 +152,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
                                       placeholder="Paste an article, a how-to, a forum answer...")
                 with gr.Row():
                     call_plan = gr.Radio(list(views.PLANS), value="fused", label="Call plan", elem_id="call-plan",
-                                         info="fused: at most 8 model calls; paper: one per stage and persona")
+                                         info="fused: at most 8 model calls (more for pairs citing one sentence); paper: one per stage and persona")
                     run_button = gr.Button("Make QA pairs", variant="primary", elem_id="run")
                 rows = example_rows()
                 gr.Examples(examples=[[r["text"]] for r in rows], inputs=[document], label="Examples from the sample corpus",
