@@ -695,11 +695,11 @@ def names_a_persona(question: str, personas: list[str], document: str = "") -> b
     eight labelled pairs that do so are all bad.) A role the document itself speaks of is its
     matter, not a persona's intrusion: "when does the landlord have to return the deposit?" of
     a text on deposits that says "landlord" throughout."""
-    text, said = normalize(question), normalize(document)
+    text = normalize(question)
     for persona in personas:
         core = re.sub(r"^(?:a|an|the)\s+", "", normalize(persona).strip())
         if core and re.search(rf"\b(?:a|an|the)\s+{re.escape(core)}\b", text) \
-                and not re.search(rf"\b{re.escape(core)}s?\b", said):
+                and not re.search(rf"\b{re.escape(core)}s?\b", normalize(document)):  # the document only when a persona is named
             return True
     return False
 

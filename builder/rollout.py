@@ -387,8 +387,9 @@ def _apart(pairs: list[dict], key: Callable[[dict], str] | None) -> list[list[in
     rounds: list[list[int]] = []
     seen: Counter[str] = Counter()
     for i, pair in enumerate(pairs):
-        at = seen[key(pair)]
-        seen[key(pair)] += 1
+        k = key(pair)
+        at = seen[k]
+        seen[k] += 1
         if at == len(rounds):
             rounds.append([])
         rounds[at].append(i)
