@@ -51,7 +51,7 @@ REASONS: dict[str, str] = {
     # a build stopped by `--max-tokens` / `--max-cost`
     "not_processed_budget": "the build stopped at its token budget before this document's results were written; a rerun with a larger budget finishes it",
     # across the dataset
-    "near_duplicate_question": "another kept pair asks nearly the same question",
+    "near_duplicate_question": "another kept pair asks nearly the same question, about the same named things and numbers",
     "all_pairs_dropped_after_generation": "every kept pair of the document was dropped across the dataset (near duplicates, contamination)",
 }
 
