@@ -33,6 +33,10 @@ _PASSAGE = re.compile(
     r"\b(?:the|this|that|above|given|provided|following)\s+(?:passage|text|article|material|excerpt|snippet|paragraph|document|context|reading)\b"
     # the fact a question was written from ("based on the given fact", "according to the fact")
     r"|\b(?:given|provided|above|this)\s+(?:fact|facts|sentence|statement)\b|\b(?:information|details?) (?:provided|given)\b"
+    # the numbered facts of the generate call ("the fund in the first fact")
+    r"|\b(?:first|second|third|fourth|fifth|previous|next|last)\s+facts?\b"
+    # the writer, asked as "you" ("How many days have you been using the app?")
+    r"|\b(?:have|had|did|were)\s+you\b"
     r"|\baccording\s+to\s+(?:the\s+)?(?:passage|text|article|material|excerpt|author|document|source|context|fact|sentence)\b"
     r"|\b(?:mentioned|described|stated|discussed|shown)\s+(?:above|below|earlier|here)\b"
     # material the reader of a standalone question never sees
@@ -290,6 +294,17 @@ def names_only_an_unplaced_town(question: str, document: str) -> bool:
         return False
     names = {without_possessive(name) for name in _proper_names(question)}  # "Millbrook's budget" names Millbrook
     return bool(names) and names <= {w.lower() for w in dateline.group(1).split()} | _PLACE_KINDS
+
+
+# "the STAT 101 course": a course code, which many schools give to a course of their own.
+_COURSE_CODE = re.compile(r"\b([A-Z]{2,5}) ?\d{3}[A-Z]?\s+(?:course|class|module|seminar|lecture|syllabus)\b")
+
+
+def names_only_a_course_code(question: str) -> bool:
+    """Every name in the question is part of a course code ("How many students can enrol in the
+    STAT 101 course?"): without its school, no reader can tell which course it is."""
+    codes = {m.group(1).lower() for m in _COURSE_CODE.finditer(question)}
+    return bool(codes) and {without_possessive(name) for name in _proper_names(question)} <= codes
 
 
 _NATIONALITIES = {normalize(name) for name in table("names")["nationalities"]}  # "American", "Swiss"
@@ -556,6 +571,7 @@ def answer_fits_type(answer: str, answer_type: str) -> bool:
 MEASURE_UNITS = (
     "percent|per cent|%|km|kilometres?|kilometers?|metres?|meters?|centimetres?|centimeters?|millimetres?|miles?|feet|foot|"
     "inch(?:es)?|cm|mm|kg|kilograms?|grams?|g|mg|tonnes?|tons?|litres?|liters?|ml|euros?|dollars?|pounds?|yen|"
+    "guilders?|florins?|francs?|pesos?|rupees?|yuan|kronor|krona|crowns?|shillings?|pence|lire|lira|ducats?|"
     "years?|months?|weeks?|days?|hours?|minutes?|seconds?|degrees?|°C|°F|GHz|MHz|GB|MB|TB|watts?|W|kW|kWh|volts?|V|"
     "(?:nano|micro|milli|kilo|mega|giga)(?:grams?|metres?|meters?|litres?|liters?|watts?|volts?|hertz)(?: per [a-z]+)?|MW|GW|kV|"
     "calories|kcal")
@@ -760,6 +776,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("question_names_a_persona")
     if not question_specific(pair["question"], subject or document.split("\n", 1)[0]) \
             or names_only_an_unplaced_town(pair["question"], document) \
+            or names_only_a_course_code(pair["question"]) \
             or names_only_a_dish(pair["question"], subject, document) \
             or names_a_person_by_surname_only(pair["question"], document) \
             or names_a_body_by_its_short_form(pair["question"], document):

@@ -24,6 +24,7 @@ from webscale_rl.builder.checks import (
     names_a_body_by_its_short_form,
     names_a_person_by_surname_only,
     names_in_full,
+    names_only_a_course_code,
     names_only_a_dish,
     names_only_an_unplaced_town,
     question_grounded,
@@ -102,6 +103,12 @@ def test_a_question_must_not_contain_its_answer(question: str, answer: str, answ
     ("Which Python code prints the list in reverse order?", False),
     ("What is the sum of the first 100 natural numbers, based on the information provided in the given fact?", True),
     ("Which country, according to the fact, has the lowest Gini coefficient?", True),
+    # the generate call's numbered facts, and the writer asked as "you" (full-sample build)
+    ("What is the expense ratio of the fund in the first fact?", True),
+    ("What is the gap in the funds' performance mentioned in the third fact?", True),
+    ("Given the fact that water boils at 100 degrees, what is its boiling point in kelvin?", False),
+    ("How many days have you been using the LinguaLeap Language App?", True),
+    ("What angle should you wrap the wire at to bend a bonsai branch?", False),
 ])
 def test_questions_must_stand_on_their_own(question: str, refers: bool) -> None:
     assert refers_to_passage(question) is refers
@@ -374,6 +381,22 @@ def test_a_yes_or_no_answer_is_guessed_half_the_time(answer: str, answer_type: s
 def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answer: str, lacks: bool) -> None:
     evidence = "Many of the 12 laboratories consider a blood level of 20 nanograms per millilitre adequate."
     assert answer_lacks_unit(question, answer, "number", evidence) is lacks
+
+
+def test_a_currency_is_a_unit_a_bare_number_lacks() -> None:
+    evidence = "Semper Augustus was reportedly valued at more than 5,000 guilders for a single bulb."
+    assert answer_lacks_unit("What was the value of one Semper Augustus tulip bulb?", "5,000", "number", evidence)
+    assert not answer_lacks_unit("How many guilders was one Semper Augustus bulb valued at?", "5,000", "number", evidence)
+
+
+@pytest.mark.parametrize("question, only_a_code", [
+    ("How many students are capped at for the STAT 101 course?", True),
+    ("What is the name of the open textbook used in the STAT 101 course?", True),
+    ("Who teaches the STAT 101 course at Carver College?", False),  # the school says which
+    ("What does an HTTP 404 status code mean?", False),  # a standard's code, not a course's
+])
+def test_a_course_code_alone_names_no_course(question: str, only_a_code: bool) -> None:
+    assert names_only_a_course_code(question) is only_a_code
 
 
 def test_a_voltage_is_a_unit_a_bare_number_lacks() -> None:
