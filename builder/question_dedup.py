@@ -52,9 +52,10 @@ def near_duplicate_questions(questions: list[str], threshold: float = 0.8) -> li
 
     Similarity is over the sets of character 5-grams of the normalised questions (lower case, no
     punctuation): robust to a changed word or number in a short question, where word n-grams
-    would change almost entirely. Questions that swap a name or number stay (`_of_other_things`). Greedy: the first of a group is kept, and every question
-    flagged has a kept near-twin. Only kept questions enter the LSH index, so the cost grows
-    linearly (20k questions in about 5 s on one core)."""
+    would change almost entirely. Questions that swap a name or number stay (`_of_other_things`).
+    Greedy: the first of a group is kept, and every question flagged has a kept near-twin. Only
+    kept questions enter the LSH index, so the cost grows linearly (20k questions in about 5 s
+    on one core)."""
     sets = [_shingles(q) for q in questions]
     particulars = [named_particulars(q) for q in questions]
     index = MinHashLSH(num_perm=NUM_PERM, params=_bands(threshold))
