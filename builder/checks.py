@@ -215,10 +215,15 @@ def _proper_names(text: str, skip_first: bool = True) -> set[str]:
     return {w.lower() for w in words if w[:1].isupper() and w.lower() not in _FUNCTION_WORDS}
 
 
+def _names(question: str) -> set[str]:
+    """The question's proper names, a possessive naming the same thing ("Millbrook's" -> "millbrook")."""
+    return {without_possessive(name) for name in _proper_names(question)}
+
+
 def named_particulars(question: str) -> set[str]:
     """The proper names and numbers of a question ("california", "21.0"): what picks out which
     thing it asks about, however alike the rest of its words are."""
-    return {without_possessive(name) for name in _proper_names(question)} | {f"{n:g}" for n in _numbers(question)}
+    return _names(question) | {f"{n:g}" for n in _numbers(question)}
 
 
 # Nouns for one particular thing among many of its kind: with no proper name in the question,
@@ -292,7 +297,7 @@ def names_only_an_unplaced_town(question: str, document: str) -> bool:
     dateline = _DATELINE.search(document[:300])
     if not dateline or dateline.group(2) and dateline.group(2).split()[0].lower() not in _MONTHS:
         return False
-    names = {without_possessive(name) for name in _proper_names(question)}  # "Millbrook's budget" names Millbrook
+    names = _names(question)  # "Millbrook's budget" names Millbrook
     return bool(names) and names <= {w.lower() for w in dateline.group(1).split()} | _PLACE_KINDS
 
 
@@ -304,7 +309,7 @@ def names_only_a_course_code(question: str) -> bool:
     """Every name in the question is part of a course code ("How many students can enrol in the
     STAT 101 course?"): without its school, no reader can tell which course it is."""
     codes = {m.group(1).lower() for m in _COURSE_CODE.finditer(question)}
-    return bool(codes) and {without_possessive(name) for name in _proper_names(question)} <= codes
+    return bool(codes) and _names(question) <= codes
 
 
 _NATIONALITIES = {normalize(name) for name in table("names")["nationalities"]}  # "American", "Swiss"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from webscale_rl.builder.checks import named_particulars
-from webscale_rl.builder.question_dedup import _shingles, near_duplicate_questions
+from webscale_rl.builder.question_dedup import _of_other_things, _shingles, near_duplicate_questions
 from webscale_rl.builder.stages.common import DOMAINS
 from webscale_rl.builder.stages.generate import library
 
@@ -46,8 +46,7 @@ def test_questions_that_swap_a_name_or_number_ask_about_other_things():
 def jaccard(a: str, b: str) -> float:
     """The similarity, 0 for two questions that each name something the other does not."""
     x, y = _shingles(a), _shingles(b)
-    mine, theirs = named_particulars(a), named_particulars(b)
-    return 0.0 if mine - theirs and theirs - mine else len(x & y) / len(x | y)
+    return 0.0 if _of_other_things(named_particulars(a), named_particulars(b)) else len(x & y) / len(x | y)
 
 
 def test_the_index_finds_what_comparing_every_pair_finds():
