@@ -85,6 +85,11 @@ def _numbers(text: str) -> list[float]:
     return [float(n) for n in _NUMBER.findall(_THOUSANDS.sub("", normalize(text)))]
 
 
+def _numbers_of(text: str) -> set[str]:
+    """The numbers of a text as written the same way ("38", "21.0" and "21" alike)."""
+    return {f"{n:g}" for n in _numbers(text)}
+
+
 def _words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
 
@@ -223,7 +228,7 @@ def _names(question: str) -> set[str]:
 def named_particulars(question: str) -> set[str]:
     """The proper names and numbers of a question ("california", "21.0"): what picks out which
     thing it asks about, however alike the rest of its words are."""
-    return _names(question) | {f"{n:g}" for n in _numbers(question)}
+    return _names(question) | _numbers_of(question)
 
 
 # Nouns for one particular thing among many of its kind: with no proper name in the question,
@@ -424,26 +429,47 @@ def quotes_runnable_code(question: str) -> bool:
     return bool(runnable_code(question))
 
 
-def question_specific(question: str, subject: str) -> bool:
+def _capitalised_in(subject: str, document: str) -> set[str]:
+    """Words of the subject that the document writes only capitalised, and at least once inside
+    a line of prose: the generator writes "ridgeline 38 backpack" for the Ridgeline 38. A word
+    capitalised only in title-case headings ("Arithmetic Sequences") is no name."""
+    found = set()
+    for word in {w.lower() for w in _WORD.findall(subject)} - _FUNCTION_WORDS:
+        uses = list(re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", document, re.IGNORECASE))
+        if not uses or not all(document[m.start()].isupper() for m in uses):
+            continue
+        for m in uses:
+            start = document.rfind("\n", 0, m.start()) + 1
+            end = document.find("\n", m.end())
+            end = len(document) if end < 0 else end
+            words = _WORD.findall(document[start:end])
+            in_prose = sum(w[0].islower() for w in words) > len(words) / 2
+            if in_prose and re.search(r"[a-z,][ \t]+$", document[start:m.start()]):
+                found.add(word)
+                break
+    return found
+
+
+def question_specific(question: str, subject: str, document: str = "") -> bool:
     """The question names what it asks about. When the subject has a proper name ("Pine Hollow
     Campground", "Harbor City"), the question carries a proper name too; otherwise it shares a
     distinctive word with the subject ("arithmetic sequences") or carries a number; a subject
-    whose other words all appear ("the Dutch tulip mania" in "When did the tulip mania start?")
-    is named too. "What is the name of the campsite?", "Who voted against the grant
-    program?" and "How many servings does the red lentil soup recipe make?" name nothing a
-    reader without the document could look up."""
+    whose other words and numbers all appear ("the Dutch tulip mania" in "When did the tulip
+    mania start?") is named too. "What is the name of the campsite?", "Who voted against the
+    grant program?", "How many servings does the red lentil soup recipe make?" and, of the
+    Ridgeline 38, "What is the maximum load of a backpack?" name nothing a reader without the
+    document could look up. The document, when given, says which words of the subject are names."""
     if names_one_of_many(question):
         return False
     if _proper_names(question) or quotes_runnable_code(question):
         return True
     if _INSTANCE.search(question):
         return False
-    names = _proper_names(subject, skip_first=False)
-    described = stems(subject) - stems(" ".join(_GENERIC)) - stems(" ".join(names))
-    shared = stems(question) & described
+    names = _proper_names(subject, skip_first=False) | _capitalised_in(subject, document)
     if names:  # without the name, only all the subject's other words identify it ("tulip mania")
-        return bool(described) and shared == described
-    return bool(shared) or bool(_NUMBER.search(question))
+        described = (stems(subject) - stems(" ".join(_GENERIC)) - stems(" ".join(names))) | _numbers_of(subject)
+        return bool(described) and (stems(question) | _numbers_of(question)) >= described
+    return bool(stems(question) & (stems(subject) - stems(" ".join(_GENERIC)))) or bool(_NUMBER.search(question))
 
 
 _ASKS_YEAR = re.compile(r"\b(?:what|which) year\b")
@@ -595,6 +621,30 @@ def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: st
         if unit and not re.search(rf"(?<!\w){re.escape(normalize(unit.group(0).strip()))}", normalize(question)):
             return True
     return False
+
+
+# What a value loses when cut from its sentence: a flag's or a negative number's dash ("-Wall"
+# in "gcc -Wall -Wextra"), or an open bound ("6 months" of "everyone aged 6 months and older").
+_DASH_BEFORE = re.compile(r"(?:^|[\s(\[\"'`])--?$")
+_OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up|upwards|later|earlier|younger|"
+                         r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
+# A question after a limit ("What is the maximum cost of a project?"): a bound is its answer.
+ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold)\b",
+                        re.IGNORECASE)
+
+
+def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
+    """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
+    "6 months" for the age group "6 months and older". A question after a limit ("What is the
+    minimum age?") takes the bound's number as its answer."""
+    value = answer.strip().rstrip(".")
+    uses = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
+
+    def cut(m: re.Match) -> bool:
+        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or bool(
+            _OPEN_BOUND.match(evidence, m.end()) and not ASKS_LIMIT.search(question))
+
+    return bool(uses) and all(cut(m) for m in uses)
 
 
 def answer_is_guessable(answer: str, answer_type: str) -> bool:
@@ -761,6 +811,8 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("answer_is_example")
     if answer_lacks_unit(pair["question"], pair["answer"], pair["answer_type"], pair["evidence"]):
         reasons.append("answer_lacks_unit")
+    if answer_cut_short(pair["question"], pair["answer"], pair["evidence"]):
+        reasons.append("answer_cut_short")
     if superlative_not_in_evidence(pair["question"], pair["evidence"]):
         reasons.append("superlative_not_in_evidence")
     if answer_is_a_premise(pair["evidence"]):
@@ -779,7 +831,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("question_refers_to_passage")
     if names_a_persona(pair["question"], [p for p in (pair.get("persona"), *personas) if p], document):
         reasons.append("question_names_a_persona")
-    if not question_specific(pair["question"], subject or document.split("\n", 1)[0]) \
+    if not question_specific(pair["question"], subject or document.split("\n", 1)[0], document) \
             or names_only_an_unplaced_town(pair["question"], document) \
             or names_only_a_course_code(pair["question"]) \
             or names_only_a_dish(pair["question"], subject, document) \

@@ -7,6 +7,7 @@ import pytest
 
 from webscale_rl.builder.checks import (
     answer_as_asked,
+    answer_cut_short,
     answer_fits_question,
     answer_fits_type,
     answer_in_text,
@@ -288,6 +289,26 @@ def test_a_question_must_name_what_it_asks_about(question: str, subject: str, sp
     assert question_specific(question, subject) is specific
 
 
+BACKPACK = ("Ridgeline 38 Trekking Backpack\n\nBuilt for long day hikes, the Ridgeline 38 balances comfort with "
+            "low weight. We recommend a maximum load of 12 kilograms for comfortable carrying.")
+
+
+@pytest.mark.parametrize("question, specific", [
+    # the generator wrote the subject in lowercase; the document says "Ridgeline" is a name
+    ("What is the maximum load of a backpack recommended for comfortable carrying?", False),
+    ("What is the maximum load of the Ridgeline 38 backpack?", True),
+    ("What is the maximum load of the ridgeline 38 backpack?", True),
+])
+def test_the_document_says_which_words_of_a_subject_are_names(question: str, specific: bool) -> None:
+    assert question_specific(question, "ridgeline 38 backpack", BACKPACK) is specific
+
+
+def test_a_word_capitalised_only_in_headings_is_no_name() -> None:
+    document = "Arithmetic Sequences Explained\n\nIn an arithmetic sequence each term adds a fixed amount."
+    question = "What is the fixed amount called in an arithmetic sequence?"
+    assert question_specific(question, "arithmetic sequences", document)
+
+
 @pytest.mark.parametrize("question, answer, answer_type, fits", [
     # a year for "which year", a day for "on what date"
     ("What year was the Bretton Woods conference held?", "July 1944", "date", False),
@@ -381,6 +402,25 @@ def test_a_yes_or_no_answer_is_guessed_half_the_time(answer: str, answer_type: s
 def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answer: str, lacks: bool) -> None:
     evidence = "Many of the 12 laboratories consider a blood level of 20 nanograms per millilitre adequate."
     assert answer_lacks_unit(question, answer, "number", evidence) is lacks
+
+
+@pytest.mark.parametrize("question, answer, evidence, cut", [
+    # a flag without its dash is no option gcc knows; a negative number without its sign is wrong
+    ("Which gcc option turns on extra warnings?", "Wall", "Compiling with gcc -Wall -Wextra warns about mismatches.", True),
+    ("Which gcc option turns on extra warnings?", "-Wall", "Compiling with gcc -Wall -Wextra warns about mismatches.", False),
+    ("What was the lowest temperature in Oymyakon in 1933?", "67.7", "Oymyakon recorded -67.7 degrees in 1933.", True),
+    # an open bound is part of an age group; a question after a limit takes the bound's number
+    ("For which age group is the Elmwood flu vaccine recommended?", "6 months",
+     "They recommend a yearly flu vaccine for everyone aged 6 months and older.", True),
+    ("What is the minimum age for the Elmwood flu vaccine?", "6 months",
+     "They recommend a yearly flu vaccine for everyone aged 6 months and older.", False),
+    ("What rating is the film Heat?", "18", "Heat is rated 18+ in the United Kingdom.", True),
+    # a sum in the evidence is no bound, and one use stated whole is enough
+    ("What is the sum of 999 and 1?", "1000", "Adding gives 1000 + 0 = 1000.", False),
+    ("How many terms are in the Leibniz series?", "1000", "It takes 1000 or more terms; we used 1000.", False),
+])
+def test_an_answer_cut_from_what_its_evidence_says_with_it(question: str, answer: str, evidence: str, cut: bool) -> None:
+    assert answer_cut_short(question, answer, evidence) is cut
 
 
 def test_a_currency_is_a_unit_a_bare_number_lacks() -> None:

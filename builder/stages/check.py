@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from webscale_rl.builder.checks import (
+    ASKS_LIMIT,
     CODE_GIVES,
     names_in_full,
     quotes_runnable_code,
@@ -164,9 +165,7 @@ def evidence_answers(reply: dict, pairs: list[dict]) -> list[str]:
 
 
 NOT_STATED = {"not stated", "not mentioned", "unknown", "n/a", "none"}
-# A question after a limit ("What is the maximum cost of a project?"), and the bound a reader
-# copies from the document that states one ("no more than $300,000"): the bound is the limit.
-_ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling)\b", re.I)
+# The bound a reader copies from a document that states a limit ("no more than $300,000").
 _BOUND = re.compile(r"^(?:no more than|not more than|up to|at most|a maximum of|maximum of|"
                     r"no less than|not less than|at least|a minimum of|minimum of)\s+(?=\S)", re.I)
 
@@ -179,7 +178,7 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
     not the amount, and the two disagree."""
     if normalize(reader_answer).strip(" .") in NOT_STATED:  # "not stated" must never read as "no"
         return False
-    if answer_type == "number" and _ASKS_LIMIT.search(question):
+    if answer_type == "number" and ASKS_LIMIT.search(question):
         reader_answer = _BOUND.sub("", reader_answer.strip())
     if answer_type == "expression":
         reader_answer = _after_runnable_code(reader_answer, question)
