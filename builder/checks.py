@@ -626,22 +626,38 @@ def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: st
 # What a value loses when cut from its sentence: a flag's or a negative number's dash ("-Wall"
 # in "gcc -Wall -Wextra"), or an open bound ("6 months" of "everyone aged 6 months and older").
 _DASH_BEFORE = re.compile(r"(?:^|[\s(\[\"'`])--?$")
-_OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up|upwards|later|earlier|younger|"
+_OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up|upwards|later|newer|earlier|younger|"
                          r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
 # A question after a limit ("What is the maximum cost of a project?"): a bound is its answer.
-ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold)\b",
-                        re.IGNORECASE)
+ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold|"
+                        r"requirements?|required|requires?|need|needs|needed)\b", re.IGNORECASE)
+
+
+_NAME_BEFORE = re.compile(r"\b([A-Z][\w-]*) $")  # "Apache " of "Apache 2.0", "Gradio " of "Gradio 5"
+
+
+def _starts_no_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip()
+    return bool(before) and before[-1] not in ".!?:;-*•"
 
 
 def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
-    "6 months" for the age group "6 months and older". A question after a limit ("What is the
-    minimum age?") takes the bound's number as its answer."""
+    "6 months" for the age group "6 months and older", "2.0" for the Apache 2.0 License. A
+    question after a limit ("What is the minimum age?") takes the bound's number as its
+    answer, and one that names the thing takes its number ("Which version of Gradio…?" → 5)."""
     value = answer.strip().rstrip(".")
     uses = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
+    asked = {w.lower() for w in _WORD.findall(question)}
+
+    def cut_from_name(m: re.Match) -> bool:
+        name = _NAME_BEFORE.search(evidence[:m.start()])
+        if not name or _NUMBER.fullmatch(value) is None or not _starts_no_sentence(evidence, name.start()):
+            return False  # "Makes 6 servings": a capital that starts a sentence is grammar
+        return name.group(1).lower() not in asked | _FUNCTION_WORDS | set(_MONTHS)
 
     def cut(m: re.Match) -> bool:
-        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or bool(
+        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or bool(
             _OPEN_BOUND.match(evidence, m.end()) and not ASKS_LIMIT.search(question))
 
     return bool(uses) and all(cut(m) for m in uses)

@@ -415,6 +415,12 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("What is the minimum age for the Elmwood flu vaccine?", "6 months",
      "They recommend a yearly flu vaccine for everyone aged 6 months and older.", False),
     ("What rating is the film Heat?", "18", "Heat is rated 18+ in the United Kingdom.", True),
+    # a version number is its name's: asked by the name, the number answers
+    ("Under which license is NLTK distributed?", "2.0", "NLTK is distributed under the Apache 2.0 License.", True),
+    ("Which version of Gradio was audited?", "5", "It came of an audit of Gradio 5 (Hugging Face).", False),
+    ("How many servings does the Moosewood lentil soup make?", "6", "Makes 6 servings of 300 millilitres.", False),
+    ("In which year was the Bretton Woods system agreed?", "1944", "It was agreed in July 1944.", False),
+    ("Which Python version does aiosqlite require?", "3.8", "aiosqlite runs on Python 3.8 and newer.", False),
     # a sum in the evidence is no bound, and one use stated whole is enough
     ("What is the sum of 999 and 1?", "1000", "Adding gives 1000 + 0 = 1000.", False),
     ("How many terms are in the Leibniz series?", "1000", "It takes 1000 or more terms; we used 1000.", False),

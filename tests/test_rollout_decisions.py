@@ -512,6 +512,10 @@ def test_verdicts_meet_their_questions_by_the_copy_the_reviewer_makes():
     ("Perseid Meteor Shower", "Perseids", "name", True),  # the plural s aside, one names the other
     ("Perseus", "Perseids", "name", False),
     ("Southern Hemisphere", "Northern Hemisphere", "short_phrase", False),
+    ("gcc -Wall -Wextra", "Wall", "name", False),  # a part of a word: Wall is no option, -Wall is
+    ("gcc -Wall -Wextra", "-Wall", "name", True),
+    ("python-zstandard", "Python", "name", False),
+    ("Euler's number", "Euler", "name", True),
 ])
 def test_blind_answers_agree_only_when_they_say_the_same(reader, answer, answer_type, agree):
     assert check.answers_agree(reader, answer, answer_type) is agree

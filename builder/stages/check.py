@@ -171,8 +171,10 @@ _BOUND = re.compile(r"^(?:no more than|not more than|up to|at most|a maximum of|
 
 
 def answers_agree(reader_answer: str, answer: str, answer_type: str, question: str = "") -> bool:
-    """The verifier's equivalence, or for names and phrases one answer containing the other
-    ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in a few words. A
+    """The verifier's equivalence, or for names and phrases one answer's whole words running
+    inside the other's ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in
+    a few words. A part of a word is no agreement: "Wall" is not the "-Wall" of "gcc -Wall
+    -Wextra", nor "Python" the package "python-zstandard". A
     number asked for as a limit agrees with the reader's bound on it ("no more than $300,000"
     for "$300,000"); asked for as a plain amount, the bound says the pair's figure is a cap,
     not the amount, and the two disagree."""
@@ -186,7 +188,7 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
         return True
     if answer_type in ("name", "short_phrase"):
         a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
-        return bool(a and b) and (a in b or b in a or _runs_within(_singular_words(a), _singular_words(b)))
+        return bool(a and b) and _runs_within(_singular_words(a), _singular_words(b))
     return False
 
 
