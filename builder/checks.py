@@ -624,16 +624,15 @@ def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: st
 
 
 # What a value loses when cut from its sentence: a flag's or a negative number's dash ("-Wall"
-# in "gcc -Wall -Wextra"), or an open bound ("6 months" of "everyone aged 6 months and older").
+# in "gcc -Wall -Wextra"), an open bound ("6 months" of "everyone aged 6 months and older"), or
+# the name a number belongs to.
 _DASH_BEFORE = re.compile(r"(?:^|[\s(\[\"'`])--?$")
 _OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up|upwards|later|newer|earlier|younger|"
                          r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
+_NAME_BEFORE = re.compile(r"\b([A-Z][\w-]*) $")  # "Apache " of "Apache 2.0", "Gradio " of "Gradio 5"
 # A question after a limit ("What is the maximum cost of a project?"): a bound is its answer.
 ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold|"
                         r"requirements?|required|requires?|need|needs|needed)\b", re.IGNORECASE)
-
-
-_NAME_BEFORE = re.compile(r"\b([A-Z][\w-]*) $")  # "Apache " of "Apache 2.0", "Gradio " of "Gradio 5"
 
 
 def _starts_no_sentence(text: str, at: int) -> bool:

@@ -173,11 +173,11 @@ _BOUND = re.compile(r"^(?:no more than|not more than|up to|at most|a maximum of|
 def answers_agree(reader_answer: str, answer: str, answer_type: str, question: str = "") -> bool:
     """The verifier's equivalence, or for names and phrases one answer's whole words running
     inside the other's ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in
-    a few words. A part of a word is no agreement: "Wall" is not the "-Wall" of "gcc -Wall
-    -Wextra", nor "Python" the package "python-zstandard". A
-    number asked for as a limit agrees with the reader's bound on it ("no more than $300,000"
-    for "$300,000"); asked for as a plain amount, the bound says the pair's figure is a cap,
-    not the amount, and the two disagree."""
+    a few words. Part of a word is no agreement: "Wall" is not the "-Wall" of "gcc -Wall
+    -Wextra", nor "Python" the package "python-zstandard". A number asked for as a limit
+    agrees with the reader's bound on it ("no more than $300,000" for "$300,000"); asked for as
+    a plain amount, the bound says the pair's figure is a cap, not the amount, and the two
+    disagree."""
     if normalize(reader_answer).strip(" .") in NOT_STATED:  # "not stated" must never read as "no"
         return False
     if answer_type == "number" and ASKS_LIMIT.search(question):
