@@ -647,13 +647,13 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     answer, and one that names the thing takes its number ("Which version of Gradio…?" → 5)."""
     value = answer.strip().rstrip(".")
     uses = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
-    asked = {w.lower() for w in _WORD.findall(question)}
+    not_owners = set(_words(question)) | _FUNCTION_WORDS | set(_MONTHS) if _NUMBER.fullmatch(value) else None
 
     def cut_from_name(m: re.Match) -> bool:
         name = _NAME_BEFORE.search(evidence[:m.start()])
-        if not name or _NUMBER.fullmatch(value) is None or not _starts_no_sentence(evidence, name.start()):
+        if not_owners is None or not name or not _starts_no_sentence(evidence, name.start()):
             return False  # "Makes 6 servings": a capital that starts a sentence is grammar
-        return name.group(1).lower() not in asked | _FUNCTION_WORDS | set(_MONTHS)
+        return name.group(1).lower() not in not_owners
 
     def cut(m: re.Match) -> bool:
         return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or bool(
