@@ -432,9 +432,10 @@ def quotes_runnable_code(question: str) -> bool:
 def _capitalised_in(subject: str, document: str) -> set[str]:
     """Words of the subject that the document writes only capitalised, and at least once inside
     a line of prose: the generator writes "ridgeline 38 backpack" for the Ridgeline 38. A word
-    capitalised only in title-case headings ("Arithmetic Sequences") is no name."""
+    capitalised only in title-case headings ("Arithmetic Sequences") is no name, and a possessive
+    names its owner ("dunbar's number": Dunbar)."""
     found = set()
-    for word in {w.lower() for w in _WORD.findall(subject)} - _FUNCTION_WORDS:
+    for word in {without_possessive(w.lower()) for w in _WORD.findall(subject)} - _FUNCTION_WORDS:
         uses = list(re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", document, re.IGNORECASE))
         if not uses or not all(document[m.start()].isupper() for m in uses):
             continue
@@ -624,12 +625,14 @@ def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: st
 
 
 # What a value loses when cut from its sentence: a flag's or a negative number's dash ("-Wall"
-# in "gcc -Wall -Wextra"), an open bound ("6 months" of "everyone aged 6 months and older"), or
-# the name a number belongs to.
+# in "gcc -Wall -Wextra"), an open bound ("6 months" of "everyone aged 6 months and older"), the
+# name a number belongs to, or the language of the one edition it dates ("published in English
+# in 1912": the book came out in Italian before).
 _DASH_BEFORE = re.compile(r"(?:^|[\s(\[\"'`])--?$")
 _OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up|upwards|later|newer|earlier|younger|"
                          r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
 _NAME_BEFORE = re.compile(r"\b([A-Z][\w-]*) $")  # "Apache " of "Apache 2.0", "Gradio " of "Gradio 5"
+_LANGUAGE_BEFORE = re.compile(r"\b(?:in|into) ([A-Z][a-z]+),? (?:(?:in|on|from|by) )?$")  # "published in English in "
 # A question after a limit ("What is the maximum cost of a project?"): a bound is its answer.
 ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold|"
                         r"requirements?|required|requires?|need|needs|needed)\b", re.IGNORECASE)
@@ -642,12 +645,14 @@ def _starts_no_sentence(text: str, at: int) -> bool:
 
 def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
-    "6 months" for the age group "6 months and older", "2.0" for the Apache 2.0 License. A
-    question after a limit ("What is the minimum age?") takes the bound's number as its
-    answer, and one that names the thing takes its number ("Which version of Gradio…?" → 5)."""
+    "6 months" for the age group "6 months and older", "2.0" for the Apache 2.0 License, 1912
+    for a book "published in English in 1912". A question after a limit ("What is the minimum
+    age?") takes the bound's number as its answer, one that names the thing takes its number
+    ("Which version of Gradio…?" → 5), and one that names the language takes its edition's year."""
     value = answer.strip().rstrip(".")
     uses = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
-    not_owners = set(_words(question)) | _FUNCTION_WORDS | set(_MONTHS) if _NUMBER.fullmatch(value) else None
+    asked = set(_words(question))
+    not_owners = asked | _FUNCTION_WORDS | set(_MONTHS) if _NUMBER.fullmatch(value) else None
 
     def cut_from_name(m: re.Match) -> bool:
         name = _NAME_BEFORE.search(evidence[:m.start()])
@@ -655,8 +660,12 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
             return False  # "Makes 6 servings": a capital that starts a sentence is grammar
         return name.group(1).lower() not in not_owners
 
+    def cut_to_a_language(m: re.Match) -> bool:
+        language = _LANGUAGE_BEFORE.search(evidence[:m.start()])
+        return bool(language) and normalize(language.group(1)) in _NATIONALITIES and normalize(language.group(1)) not in asked
+
     def cut(m: re.Match) -> bool:
-        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or bool(
+        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or cut_to_a_language(m) or bool(
             _OPEN_BOUND.match(evidence, m.end()) and not ASKS_LIMIT.search(question))
 
     return bool(uses) and all(cut(m) for m in uses)
@@ -710,6 +719,20 @@ def superlative_not_in_evidence(question: str, evidence: str) -> bool:
     compared. (All ten labelled pairs with a superlative in the question are bad.)"""
     asked = _superlatives(question)
     return bool(asked) and not asked <= _superlatives(evidence) and not _STATED_BOUND.search(normalize(evidence))
+
+
+# "stronger than", "more common than": the question compares its subject with another thing.
+_COMPARATIVE = re.compile(r"\b((?:more|less|fewer) [a-z]+|[a-z]{3,}er) than\b")
+_NOT_COMPARATIVE = {"other", "rather", "whether", "either", "neither", "ever", "never", "however", "order", "number"}
+
+
+def comparison_not_in_evidence(question: str, evidence: str) -> bool:
+    """The question says its subject is stronger, larger or more common than another, and the
+    evidence does not: "What percentage of the Sun's effect on tides is stronger than the
+    Moon's?" of "its effect is only about 46 percent as strong as the Moon's". As with a
+    superlative, the comparison is the model's, and it turns the answer's meaning around."""
+    asked = {m.group(1) for m in _COMPARATIVE.finditer(normalize(question)) if m.group(1) not in _NOT_COMPARATIVE}
+    return any(not re.search(rf"\b{re.escape(word)}\b", normalize(evidence)) for word in asked)
 
 
 def answer_is_the_subject(question: str, answer: str, subject: str) -> bool:
@@ -830,6 +853,8 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("answer_cut_short")
     if superlative_not_in_evidence(pair["question"], pair["evidence"]):
         reasons.append("superlative_not_in_evidence")
+    if comparison_not_in_evidence(pair["question"], pair["evidence"]):
+        reasons.append("comparison_not_in_evidence")
     if answer_is_a_premise(pair["evidence"]):
         reasons.append("answer_is_a_premise")
     if answer_names_the_owner(pair["question"], pair["answer"], pair["evidence"]):

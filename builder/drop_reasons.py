@@ -32,6 +32,7 @@ REASONS: dict[str, str] = {
     "answer_cut_short": "the answer leaves out what the evidence says with it: a flag's dash ('Wall' for -Wall), a name ('2.0' for the Apache 2.0 License) or an open bound ('6 months' for '6 months and older')",
     "answer_lacks_unit": "the answer is a bare number where the document gives it a unit the question does not name",
     "superlative_not_in_evidence": "the question calls its answer the most, least or -est of its kind, and the evidence sentence does not",
+    "comparison_not_in_evidence": "the question says its subject is stronger, larger or more of something than another, and the evidence sentence does not ('as strong as' asked as 'stronger than')",
     "answer_is_a_premise": "the evidence sets up an exercise ('suppose', 'assume'): the value is the writer's choice, not a fact",
     "answer_names_the_owner": "the evidence says '<part> of <answer>' (the summary page of a form) and the question does not ask for the part: the answer names the whole",
     "answer_is_the_subject": "a what/which question answered by the document's own topic that names nothing: its description in common words fits many things",

@@ -18,6 +18,7 @@ from webscale_rl.builder.checks import (
     answer_lacks_unit,
     answer_names_the_owner,
     check_pair,
+    comparison_not_in_evidence,
     evidence_in_document,
     is_question,
     leaks_answer,
@@ -303,6 +304,14 @@ def test_the_document_says_which_words_of_a_subject_are_names(question: str, spe
     assert question_specific(question, "ridgeline 38 backpack", BACKPACK) is specific
 
 
+def test_a_possessive_subject_word_names_its_owner() -> None:
+    document = ("Hartwell's law of small rooms says a meeting loses focus past seven people. It was put forward "
+                "by the engineer Ada Hartwell in 1978. Larger gatherings of about 30 have also been suggested.")
+    subject = "hartwell's law and meeting size"
+    assert not question_specific("How many people are commonly suggested for a larger gathering?", subject, document)
+    assert question_specific("How many people does Hartwell's law allow in a focused meeting?", subject, document)
+
+
 def test_a_word_capitalised_only_in_headings_is_no_name() -> None:
     document = "Arithmetic Sequences Explained\n\nIn an arithmetic sequence each term adds a fixed amount."
     question = "What is the fixed amount called in an arithmetic sequence?"
@@ -424,6 +433,12 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     # a sum in the evidence is no bound, and one use stated whole is enough
     ("What is the sum of 999 and 1?", "1000", "Adding gives 1000 + 0 = 1000.", False),
     ("How many terms are in the Leibniz series?", "1000", "It takes 1000 or more terms; we used 1000.", False),
+    # the year of one language's edition is not the year the book came out, unless asked so
+    ("When was the novel 'Solaris' published?", "1970", "Stanisław Lem's novel, published in English in 1970, "
+     "reached readers far beyond Poland.", True),
+    ("When was the novel 'Solaris' published in English?", "1970", "Stanisław Lem's novel, published in English in 1970, "
+     "reached readers far beyond Poland.", False),
+    ("When was the Rosetta Stone found?", "1799", "Soldiers in Egypt found it in July 1799.", False),
 ])
 def test_an_answer_cut_from_what_its_evidence_says_with_it(question: str, answer: str, evidence: str, cut: bool) -> None:
     assert answer_cut_short(question, answer, evidence) is cut
@@ -465,6 +480,19 @@ def test_a_voltage_is_a_unit_a_bare_number_lacks() -> None:
 ])
 def test_a_superlative_the_evidence_does_not_state_is_made_up(question: str, evidence: str, unstated: bool) -> None:
     assert superlative_not_in_evidence(question, evidence) is unstated
+
+
+@pytest.mark.parametrize("question, evidence, unstated", [
+    # "as strong as" turned into "stronger than": the answer then means the opposite
+    ("What percentage of Mars's gravity is stronger than Earth's?", "Its surface gravity is about 38 percent as strong as Earth's.", True),
+    ("What share of the budget is larger than the school fund?", "Roads take about as large a share as the school fund.", True),
+    ("How many times faster is the Shinkansen than the old line?", "The Shinkansen is three times faster than the old line.", False),
+    ("What is more common than type B blood in Ireland?", "In Ireland type O is more common than type B.", False),
+    ("What did the council fund other than roads?", "Besides roads, the council funded two libraries.", False),
+    ("Who would rather than walk take tram 28?", "Tourists take tram 28.", False),
+])
+def test_a_comparison_the_evidence_does_not_make_is_made_up(question: str, evidence: str, unstated: bool) -> None:
+    assert comparison_not_in_evidence(question, evidence) is unstated
 
 
 @pytest.mark.parametrize("question, answer, subject, is_subject", [
