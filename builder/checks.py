@@ -625,13 +625,15 @@ def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: st
 
 
 # What a value loses when cut from its sentence: a flag's or a negative number's dash ("-Wall"
-# in "gcc -Wall -Wextra"), an open bound ("6 months" of "everyone aged 6 months and older"), the
-# name a number belongs to, or the language of the one edition it dates ("published in English
-# in 1912": the book came out in Italian before).
+# in "gcc -Wall -Wextra"), an open bound ("6 months" of "everyone aged 6 months and older"), a
+# cap ("try not to pause for more than 10 seconds"), the name a number belongs to, or the
+# language of the one edition it dates ("published in English in 1912": it came out in Italian first).
 _DASH_BEFORE = re.compile(r"(?:^|[\s(\[\"'`])--?$")
 _OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up|upwards|later|newer|earlier|younger|"
                          r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
 _NAME_BEFORE = re.compile(r"\b([A-Z][\w-]*) $")  # "Apache " of "Apache 2.0", "Gradio " of "Gradio 5"
+_CAP_BEFORE = re.compile(r"(?:\b(?:no|not|never)\b[^.;,]*?\b(?:more|longer|later|less|fewer|shorter) than|"
+                         r"\b(?:at most|a maximum of)) $", re.IGNORECASE)
 _LANGUAGE_BEFORE = re.compile(r"\b(?:in|into) ([A-Z][a-z]+),? (?:(?:in|on|from|by) )?$")  # "published in English in "
 # A question after a limit ("What is the maximum cost of a project?"): a bound is its answer.
 ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold|"
@@ -645,9 +647,10 @@ def _starts_no_sentence(text: str, at: int) -> bool:
 
 def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
-    "6 months" for the age group "6 months and older", "2.0" for the Apache 2.0 License, 1912
-    for a book "published in English in 1912". A question after a limit ("What is the minimum
-    age?") takes the bound's number as its answer, one that names the thing takes its number
+    "6 months" for the age group "6 months and older", "10 seconds" for "do not pause for more
+    than 10 seconds", "2.0" for the Apache 2.0 License, 1912 for a book "published in English in
+    1912". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
+    takes a bound's number as its answer, one that names the thing takes its number
     ("Which version of Gradio…?" → 5), and one that names the language takes its edition's year."""
     value = answer.strip().rstrip(".")
     uses = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
@@ -664,9 +667,12 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
         language = _LANGUAGE_BEFORE.search(evidence[:m.start()])
         return bool(language) and normalize(language.group(1)) in _NATIONALITIES and normalize(language.group(1)) not in asked
 
+    def cut_from_bound(m: re.Match) -> bool:
+        return bool(_OPEN_BOUND.match(evidence, m.end()) or _CAP_BEFORE.search(evidence[:m.start()])) \
+            and not ASKS_LIMIT.search(question)
+
     def cut(m: re.Match) -> bool:
-        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or cut_to_a_language(m) or bool(
-            _OPEN_BOUND.match(evidence, m.end()) and not ASKS_LIMIT.search(question))
+        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or cut_to_a_language(m) or cut_from_bound(m)
 
     return bool(uses) and all(cut(m) for m in uses)
 

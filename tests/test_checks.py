@@ -424,6 +424,11 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("What is the minimum age for the Elmwood flu vaccine?", "6 months",
      "They recommend a yearly flu vaccine for everyone aged 6 months and older.", False),
     ("What rating is the film Heat?", "18", "Heat is rated 18+ in the United Kingdom.", True),
+    # a cap answers only a question after a limit
+    ("How long should each breath take in Red Cross rescue breathing?", "1 second",
+     "Give each breath so that it does not last more than 1 second.", True),
+    ("What is the maximum length of a Red Cross rescue breath?", "1 second",
+     "Give each breath so that it does not last longer than 1 second.", False),
     # a version number is its name's: asked by the name, the number answers
     ("Under which license is NLTK distributed?", "2.0", "NLTK is distributed under the Apache 2.0 License.", True),
     ("Which version of Gradio was audited?", "5", "It came of an audit of Gradio 5 (Hugging Face).", False),
