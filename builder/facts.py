@@ -53,6 +53,10 @@ _IN_A_PLACE = re.compile(rf"\b[Ii]n\s+(?:the\s+)?(?!{_MONTH})[A-Z][a-z]")
 _CODE_SIGNS = re.compile(r"`|\w\(|[%*+/=<>]|\bfor\b")  # not prose in brackets: "The census (2020) gives 331 million"
 _JOINER = re.compile(r",?\s+and\s+(?:the\s+)?|,\s+(?:the\s+)?")
 _MIN_WORDS = 6
+# What may stand before a sentence's first word: quotes, brackets, a list's bullet or number,
+# emphasis, emoji ("- **Support** for gzip", "1. Install", "🔥 Fine-tune").
+_LAYOUT = re.compile(r"[^A-Za-z]*")
+_LABEL = re.compile(r"[^A-Za-z]*[^:\n]{1,40}:\s*[^A-Za-z]*")  # a list item's label: "- `Tasks`_: ", "**Trainers**: "
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,18 @@ def _placed_clause(sentence: str, m: re.Match) -> str:
     after = _CLAUSE_BREAK.search(sentence, m.end())
     clause = sentence[breaks[-1] if breaks else 0:after.start() if after else len(sentence)]
     return clause.strip() if _numbers_in(clause) == 1 and _IN_A_PLACE.search(clause) else ""
+
+
+def _capitalised_by_layout(before: str, name: str, after: str) -> bool:
+    """The word opens its sentence or list item, so grammar or layout capitalised it, not a
+    name: "Support for gzip", "- Custom allocators must be thread-safe", "- `Tasks`_: Stateless
+    functions" (a README's lists gave the generator "Support", "Custom" and "Stateless" as
+    names to ask for). After a label, two capitalised words stay a name ("Instructor: Dana
+    Whitfield"), and so does one word followed by no lowercase word ("Requires: Python 3.8") or
+    by a list ("Schedule: Mondays and Wednesdays")."""
+    if _LAYOUT.fullmatch(before):
+        return True
+    return bool(_LABEL.fullmatch(before)) and " " not in name and re.match(r"\s+(?!and\b|or\b)[a-z]", after) is not None
 
 
 def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
@@ -141,8 +157,9 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
             continue  # "the Swedish chemist": a nationality, not a name
         name = " ".join(words)
         at = sentence.find(name, m.start())
-        if not name or not sentence[:at].strip(" \"'“‘([") or not free(m) or name in _NOT_NAMES:
-            continue  # a sentence's first word is capitalised by grammar, not because it is a name
+        if not name or _capitalised_by_layout(sentence[:at], name, sentence[at + len(name):]) or not free(m) \
+                or name in _NOT_NAMES:
+            continue
         names.append((at, at + len(name), name))
     # "Graça, Alfama, Baixa, Chiado and Estrela", "North Africa and the Middle East": one of
     # them alone does not answer a question about all of them, so the list is the answer.

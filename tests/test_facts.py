@@ -100,6 +100,19 @@ def test_a_title_is_no_name_the_name_after_it_is() -> None:
     assert "Dr" not in found and found["Priya Natarajan"] == "name"
 
 
+def test_a_word_a_list_item_opens_is_no_name() -> None:
+    doc = ("Fetchwell HTTP client\n"
+           "- Support for gzip, deflate and brotli encoding in every response.\n"
+           "- `Pools`_: Reusable connections shared between threads by default.\n"
+           "- **Maintainer**: Dana Whitfield reviews every pull request herself.\n"
+           "- Schedule: Mondays and Wednesdays bring a new release candidate each week.\n"
+           "1. Custom adapters must be thread-safe in their own code.")
+    found = facts_of(doc, "Fetchwell HTTP client")
+    assert "Support" not in found and "Reusable" not in found and "Custom" not in found
+    assert found["Dana Whitfield"] == "name"                 # two words after a label stay a name
+    assert found["Mondays and Wednesdays"] == "list"         # and so does a list
+
+
 def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
     dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
     assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
