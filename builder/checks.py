@@ -791,11 +791,16 @@ def is_question(question: str) -> bool:
     return question.rstrip().endswith("?") and any(_ASKING_WORD.search(c) or _YES_NO_OPENERS.match(c) for c in clauses)
 
 
+_TWO_ASKING_WORDS = re.compile(r"\b(?:when|where|who|what|why|how|which) (?:and|or) (?:when|where|who|what|why|how|which)\b",
+                               re.IGNORECASE)
+
+
 def asks_two_things(question: str) -> bool:
     """Two question marks, two questions: "...how much will you have after three years? What is
     the interest earned?" has one answer, so it answers only one of them, and the reviewer
-    rightly calls it wrong. A question mark inside quotes (a title) does not count."""
-    return re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', "", question).count("?") > 1
+    rightly calls it wrong. A question mark inside quotes (a title) does not count. So do two
+    asking words joined ("When and where will owners attend the session?" → the library)."""
+    return re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', "", question).count("?") > 1 or bool(_TWO_ASKING_WORDS.search(question))
 
 
 _SOME_OF_MANY = re.compile(r"^(?:(?:what|which|who) (?:are|were|is|was)|name|list) (?:some|a few|several|examples?|an example|one|any)\b")

@@ -153,6 +153,8 @@ def test_a_question_holding_two_questions_is_refused() -> None:
     assert check_pair(base | {"question": two}, DOC)[0] == "question_asks_two_things"
     titled = 'In what year did the Rhône glacier survey "Where does the ice go?" start?'
     assert "question_asks_two_things" not in check_pair(base | {"question": titled}, DOC)
+    joined = "When and where did the Rhône glacier survey start?"
+    assert check_pair(base | {"question": joined}, DOC)[0] == "question_asks_two_things"
 
 
 @pytest.mark.parametrize("question, refused", [
