@@ -222,6 +222,8 @@ def test_code_locates_the_sentence_that_states_the_answer(question, answer, answ
     # the document's words, but a name it never mentions: made up, or copied from a demonstration
     ("What is the unit price of a 750 gram box of oats, according to economist John Nash?", False),
     ("Which Cape Town shop sells a 750 gram box of oats at 2.40?", False),
+    ("What is the unit price of a 750 gram box of oats in Virginia?", False),  # one word, spelled like a name
+    ("In Big-O notation, how does the unit price of a 750 gram box of oats grow?", True),  # a term of art
     ("What is the unit price of a 750 gram box of oats in US Shops?", True),  # an acronym any reader knows
     ("What is the Unit Price of a 750 gram box of oats at the Supermarket's shelf?", True),  # its own capitalised words
 ])
