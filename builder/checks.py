@@ -704,6 +704,23 @@ def answer_is_example(answer: str, evidence: str) -> bool:
     return _EXAMPLE_CUE.search(before) is not None or within is not None and bool(before[:within.start()].strip())
 
 
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")  # "[Chromium](https://...)": its text
+_LIST_ITEM = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*"
+
+
+def answer_is_one_of_a_list(answer: str, answer_type: str, evidence: str) -> bool:
+    """A name that the evidence gives with others joined by "and" or "or": "Chromium" of
+    "Playwright automates Chromium, Firefox and WebKit", "Gary Whitlock" of "the two members who
+    voted against, Gary Whitlock and Ann Porter". One of them does not answer a question about
+    all of them. A place and its region ("Chiaravalle, Italy") is no list."""
+    if answer_type != "name" or not answer.strip():
+        return False
+    text, value, item = _MARKDOWN_LINK.sub(r"\1", evidence), re.escape(answer.strip()), _LIST_ITEM
+    joined = (rf"(?<![\w-]){value},? (?:and|or) {item}", rf"(?<![\w-]){value}, {item},? (?:and|or) {item}",
+              rf"{item},? (?:and|or) {value}(?![\w-])", rf"{item}, {value},? (?:and|or) ")
+    return any(re.search(pattern, text) for pattern in joined)
+
+
 # "the longest", "the most complex", "the best": a claim about every other case of its kind.
 # "at least two" and "at most 8" are bounds, not claims; these nouns only end like one.
 _SUPERLATIVE = re.compile(r"\b(?:most|least|best|worst|[a-z]{2,}est)\b")
@@ -860,6 +877,8 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("evidence_not_in_document")
     if answer_is_example(pair["answer"], pair["evidence"]):
         reasons.append("answer_is_example")
+    if answer_is_one_of_a_list(pair["answer"], pair["answer_type"], pair["evidence"]):
+        reasons.append("answer_is_one_of_a_list")
     if answer_lacks_unit(pair["question"], pair["answer"], pair["answer_type"], pair["evidence"]):
         reasons.append("answer_lacks_unit")
     if answer_cut_short(pair["question"], pair["answer"], pair["evidence"]):

@@ -14,6 +14,7 @@ from webscale_rl.builder.checks import (
     answer_is_a_premise,
     answer_is_example,
     answer_is_guessable,
+    answer_is_one_of_a_list,
     answer_is_the_subject,
     answer_lacks_unit,
     answer_names_the_owner,
@@ -614,3 +615,16 @@ SCHOLARSHIP = ("The Westfield Community Foundation gives 25 awards each year. A 
 ])
 def test_a_body_called_by_its_short_form_is_not_named(question: str, short_form: bool) -> None:
     assert names_a_body_by_its_short_form(question, SCHOLARSHIP) is short_form
+
+
+@pytest.mark.parametrize("answer, evidence, one_of_many", [
+    ("Chromium", "Playwright automates [Chromium](https://www.chromium.org), [Firefox](https://firefox.com) and "
+                 "[WebKit](https://webkit.org) with one API.", True),
+    ("Ann Porter", "The two members who voted against it, Gary Whitlock and Ann Porter, wanted state money.", True),
+    ("Gary Whitlock", "The two members who voted against it, Gary Whitlock and Ann Porter, wanted state money.", True),
+    ("Chiaravalle", "Maria Montessori was born in Chiaravalle, Italy, in 1870.", False),   # a place and its region
+    ("Henri Desgrange", "It was created by Henri Desgrange and the sports newspaper L'Auto.", False),
+    ("Chromium, Firefox and WebKit", "Playwright automates Chromium, Firefox and WebKit.", False),  # the whole list
+])
+def test_one_name_of_a_list_answers_no_question_about_the_list(answer: str, evidence: str, one_of_many: bool) -> None:
+    assert answer_is_one_of_a_list(answer, "name", evidence) is one_of_many
