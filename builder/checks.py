@@ -814,12 +814,18 @@ _TWO_ASKING_WORDS = re.compile(r"\b(?:when|where|who|what|why|how|which) (?:and|
                                re.IGNORECASE)
 
 
+_SECOND_CLAUSE = re.compile(r"^[^,]*, and ")  # one comma, then "and": two clauses, not "A, B, and C"
+
+
 def asks_two_things(question: str) -> bool:
     """Two question marks, two questions: "...how much will you have after three years? What is
     the interest earned?" has one answer, so it answers only one of them, and the reviewer
     rightly calls it wrong. A question mark inside quotes (a title) does not count. So do two
-    asking words joined ("When and where will owners attend the session?" → the library)."""
-    return re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', "", question).count("?") > 1 or bool(_TWO_ASKING_WORDS.search(question))
+    asking words joined ("When and where will owners attend the session?" → the library), and a
+    second clause after ", and" that no list leads up to ("Where did Maria Montessori spread her
+    ideas quickly, and schools opened?": all 8 labelled questions of that shape are bad)."""
+    return re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', "", question).count("?") > 1 or bool(_TWO_ASKING_WORDS.search(question)) \
+        or bool(_SECOND_CLAUSE.search(question))
 
 
 _SOME_OF_MANY = re.compile(r"^(?:(?:what|which|who) (?:are|were|is|was)|name|list) (?:some|a few|several|examples?|an example|one|any)\b")

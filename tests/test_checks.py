@@ -156,6 +156,10 @@ def test_a_question_holding_two_questions_is_refused() -> None:
     assert "question_asks_two_things" not in check_pair(base | {"question": titled}, DOC)
     joined = "When and where did the Rhône glacier survey start?"
     assert check_pair(base | {"question": joined}, DOC)[0] == "question_asks_two_things"
+    clause = "In what year did the Rhône glacier survey start, and surveyors measured the ice?"
+    assert check_pair(base | {"question": clause}, DOC)[0] == "question_asks_two_things"
+    listed = "In what year did the survey of the Rhône glacier's length, width, and depth start?"
+    assert "question_asks_two_things" not in check_pair(base | {"question": listed}, DOC)
 
 
 @pytest.mark.parametrize("question, refused", [
