@@ -812,8 +812,6 @@ def is_question(question: str) -> bool:
 
 _TWO_ASKING_WORDS = re.compile(r"\b(?:when|where|who|what|why|how|which) (?:and|or) (?:when|where|who|what|why|how|which)\b",
                                re.IGNORECASE)
-
-
 _SECOND_CLAUSE = re.compile(r"^[^,]*, and ")  # one comma, then "and": two clauses, not "A, B, and C"
 
 
