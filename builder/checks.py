@@ -167,8 +167,7 @@ def names_what_the_document_does_not(question: str, document: str) -> bool:
     ("As an American") adds what any reader knows. On the 361 audit labels 6 pairs do this, all
     bad ("…the Pine Valley, Virginia four-day school week" of a story that names no state); none
     of the demonstrations does. One capitalised word counts when it is spelled like a name."""
-    opener = re.match(r"\s*\S*", question).end()  # "Which" is capitalised by grammar
-    runs = [run for run in (m.group(0) for m in _CAPITALISED_RUN.finditer(" " * opener + question[opener:]))
+    runs = [run for run in _capitalised_runs(question)
             if " " in run or re.fullmatch(r"[A-Z][a-z]{2,}(?:['’]s)?", run)]  # a term of art ("Big-O") is no place
     if not runs:
         return False
@@ -189,8 +188,13 @@ def names_in_full(question: str, document: str) -> bool:
 def _multiword_names(question: str) -> list[str]:
     """Runs of two or more capitalised words; the question's first word is capitalised by
     grammar ("Which"), so "Cape Town" after it is a name and "Which Cape" is not."""
+    return [run for run in _capitalised_runs(question) if " " in run]
+
+
+def _capitalised_runs(question: str) -> list[str]:
+    """Runs of capitalised words after the question's first word, which grammar capitalises."""
     opener = re.match(r"\s*\S*", question).end()
-    return [run.group(0) for run in _CAPITALISED_RUN.finditer(" " * opener + question[opener:]) if " " in run.group(0)]
+    return [run.group(0) for run in _CAPITALISED_RUN.finditer(" " * opener + question[opener:])]
 
 
 def _bare_words(text: str) -> set[str]:
