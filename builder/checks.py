@@ -457,6 +457,10 @@ def _capitalised_in(subject: str, document: str) -> set[str]:
     return found
 
 
+# A page written by the owner of what it describes: "our warehouse", "our Plus program", "our room".
+_OUR_THINGS = re.compile(r"\bour\s+(?!own\b)[\w-]+", re.IGNORECASE)
+
+
 def question_specific(question: str, subject: str, document: str = "") -> bool:
     """The question names what it asks about. When the subject has a proper name ("Pine Hollow
     Campground", "Harbor City"), the question carries a proper name too; otherwise it shares a
@@ -465,7 +469,10 @@ def question_specific(question: str, subject: str, document: str = "") -> bool:
     mania start?") is named too. "What is the name of the campsite?", "Who voted against the
     grant program?", "How many servings does the red lentil soup recipe make?" and, of the
     Ridgeline 38, "What is the maximum load of a backpack?" name nothing a reader without the
-    document could look up. The document, when given, says which words of the subject are names."""
+    document could look up. The document, when given, says which words of the subject are names,
+    and whether it is the page of an unnamed owner: a shop's FAQ that says "our warehouse" and
+    never its own name leaves "What is the maximum return period for most items?" unanswerable
+    without it."""
     if names_one_of_many(question):
         return False
     if _proper_names(question) or quotes_runnable_code(question):
@@ -476,6 +483,8 @@ def question_specific(question: str, subject: str, document: str = "") -> bool:
     if names:  # without the name, only all the subject's other words identify it ("tulip mania")
         described = (stems(subject) - stems(" ".join(_GENERIC)) - stems(" ".join(names))) | _numbers_of(subject)
         return bool(described) and (stems(question) | _numbers_of(question)) >= described
+    if len(_OUR_THINGS.findall(document)) >= 2:
+        return False  # the writer's own shop, stay or team, which the page never names
     return bool(stems(question) & (stems(subject) - stems(" ".join(_GENERIC)))) or bool(_NUMBER.search(question))
 
 

@@ -321,6 +321,16 @@ def test_a_possessive_subject_word_names_its_owner() -> None:
     assert question_specific("How many people does Hartwell's law allow in a focused meeting?", subject, document)
 
 
+def test_a_page_of_an_unnamed_owner_names_nothing_its_questions_can_borrow() -> None:
+    faq = ("Returns and Refunds\n\nYou can return most items within 30 days of delivery. Returns are free for "
+           "members of our Plus program. We process returns once the package reaches our warehouse.")
+    essay = ("Returns on investment\n\nInvestors compare the return of an asset with its risk. We use the "
+             "yearly return here, and a fund's return is its gain over the price paid.")
+    assert not question_specific("What is the maximum return period for most items?", "returns and refunds policy", faq)
+    assert question_specific("What is the maximum return period for most items at Harbor Books?", "returns and refunds policy", faq)
+    assert question_specific("What does the return of an asset measure?", "returns on investment", essay)
+
+
 def test_a_word_capitalised_only_in_headings_is_no_name() -> None:
     document = "Arithmetic Sequences Explained\n\nIn an arithmetic sequence each term adds a fixed amount."
     question = "What is the fixed amount called in an arithmetic sequence?"
