@@ -53,10 +53,49 @@ _SENTENCE_END = re.compile(
     r"\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
-def sentences(document: str) -> list[str]:
-    """The document cut into lines, and lines into sentences: the units evidence is quoted in."""
-    out = []
+# A line that starts a block of its own: a list item, heading, quote, table row, rst directive
+# or field, heading underline, fenced or indented code, an interpreter prompt.
+_BLOCK_START = re.compile(r"\s*(?:[-*+•]\s|\d+[.)]\s|#|>|\||\.\.\s|:\w+:|([=~^`-])\1\1|\$\s)|\s{4}")
+_WRAP_WIDTH = 60  # a line at least this long that stops mid-sentence was wrapped by its writer
+# Lines that are never part of a wrapped sentence: code ("total=31", "print(x)"), a labelled
+# field of a spec sheet ("Condenser: Abbe type, ..."), a row or a menu of links ("Terms | Privacy").
+_NOT_PROSE = re.compile(r"[{};]|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*[A-Z][\w /&-]{0,30}:\s|\s\|\s")
+
+
+def lines(document: str) -> list[str]:
+    """The document's lines with hard wraps undone: READMEs, rst and plain-text mail wrap a
+    sentence over several lines ("distributed under the Creative Commons\n  Attribution ... 3.0
+    United States license."), and read line by line it is two fragments, neither a statement.
+    A line joins the one before when that one stops mid-sentence (no closing punctuation) and
+    either this one goes on in lowercase or the one before is as long as a wrapped line; a
+    line that starts a block (a list item, a heading, code) never joins, and nothing inside a
+    fenced code block does. Spec sheets ("Weight: 2 kg") stay one line each."""
+    out: list[str] = []
+    fenced = joinable = False
+    last = ""  # the line before, as written
     for line in document.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fenced = not fenced
+            out.append(line)
+            joinable, last = False, stripped
+            continue
+        if joinable and stripped and not _BLOCK_START.match(line) and not _NOT_PROSE.search(stripped) \
+                and (stripped[0].islower() or len(last) >= _WRAP_WIDTH):
+            out[-1] = out[-1].rstrip() + " " + stripped
+        else:
+            out.append(line)
+        last = stripped
+        joinable = not fenced and bool(stripped) and not stripped.startswith(("#", "|")) and not _NOT_PROSE.search(stripped) \
+            and len(stripped.split()) >= 3 and re.search(r"[.!?:;\"')\]]$", stripped) is None
+    return out
+
+
+def sentences(document: str) -> list[str]:
+    """The document cut into lines (hard wraps undone), and lines into sentences: the units
+    evidence is quoted in."""
+    out = []
+    for line in lines(document):
         out += [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
     return out
 

@@ -15,7 +15,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from webscale_rl.builder.checks import CODE_AND_VALUE, MEASURE_UNITS, answer_is_example, sentences, stems, without_possessive
+from webscale_rl.builder.checks import (
+    CODE_AND_VALUE,
+    MEASURE_UNITS,
+    answer_is_example,
+    lines,
+    sentences,
+    stems,
+    without_possessive,
+)
 from webscale_rl.eval.answers.text import normalize
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -35,7 +43,8 @@ _TERM = re.compile(r"\b(?:called|known as|named|termed)\s+(?:the\s+)?([A-Za-z][\
 _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "For", "If", "When", "While", "After",
               "Before", "A", "An", "Each", "Every", "Some", "Most", "Many", "Our", "Your", "We", "You", "They",
               "He", "She", "His", "Her", "Its", "There", "Here", "But", "And", "Or", "So", "As", "Monday", "Tuesday",
-              "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "I", "Step", "Note", "Tip", "Yes", "No"}
+              "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "I", "I'd", "I'm", "I've", "I'll", "Step", "Note",
+              "Tip", "Yes", "No"}
 # A person's title, which the name after it answers for ("said Dr. Priya Natarajan": not "Dr").
 _NOT_NAMES |= {"Dr", "Mr", "Mrs", "Ms", "Prof", "Rev", "Sen", "Gov", "Capt", "Sgt", "Lt", "Col", "Gen"}
 _NOT_NAMES |= {"Celsius", "Fahrenheit", "Kelvin", "January", "February", "March", "April", "May", "June", "July",
@@ -56,6 +65,12 @@ _MIN_WORDS = 6
 # What may stand before a sentence's first word: quotes, brackets, a list's bullet or number,
 # emphasis, emoji ("- **Support** for gzip", "1. Install", "🔥 Fine-tune").
 _LAYOUT = re.compile(r"[^A-Za-z]*")
+# A licence is named with its version ("the Apache 2.0 License", "the MIT license", "Apache
+# License, Version 2.0"): its number alone ("2.0") or one of its words ("Apache") names none.
+_LICENCE = re.compile(r"\b(?:[A-Z][\w-]*\s+){1,6}?(?:v?\d+(?:\.\d+)*\s+)?(?:[A-Z][\w-]*\s+){0,3}[Ll]icen[cs]e\b"
+                      r"(?:,?\s+[Vv]ersion\s+\d+(?:\.\d+)*|\s+v?\d+(?:\.\d+)*(?![\w.]))?")
+# A link's address states nothing: "(https://github.com/psf/requests/network/dependents?package_id=UGFja...)"
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`'\"]+")
 _LABEL = re.compile(r"[^A-Za-z]*[^:\n]{1,40}:\s*[^A-Za-z]*")  # a list item's label: "- `Tasks`_: ", "**Trainers**: "
 
 
@@ -111,12 +126,21 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
     """(answer, answer_type, placed clause or "") candidates of one sentence, the most
     checkable kinds first."""
     found: list[tuple[str, str, str]] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = [m.span() for m in _URL.finditer(sentence)]
 
     def free(m: re.Match) -> bool:
         return all(m.end() <= a or m.start() >= b for a, b in taken)
 
+    for m in _LICENCE.finditer(sentence):
+        if free(m):
+            taken.append(m.span())
+            words = m.group(0).split()
+            while words[0] in _NOT_NAMES:  # "The MIT license" opening a sentence
+                words = words[1:]
+            found.append((" ".join(words), "name", ""))
     for m in _DATE.finditer(sentence):
+        if not free(m):
+            continue
         taken.append(m.span())
         if re.search(r"[=$€£]\s*$", sentence[:m.start()]) or re.match(r"\s*[×*^/+=-]\s*\d", sentence[m.end():]):
             continue  # "P = 2000", "2000 × 1.05^3": a value in a formula, not a year
@@ -155,6 +179,8 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
             words = words[1:]
         if len(words) == 1 and _ADJECTIVE.search(words[0]) and re.match(r"\s+[a-z]", sentence[m.end():]):
             continue  # "the Swedish chemist": a nationality, not a name
+        if len(words) == 1 and re.fullmatch(r"[A-Z]{2,}s", words[0]):
+            continue  # "APIs", "PRs", "URLs": a plural of a common term
         name = " ".join(words)
         at = sentence.find(name, m.start())
         if not name or _capitalised_by_layout(sentence[:at], name, sentence[at + len(name):]) or not free(m) \
@@ -219,7 +245,7 @@ def with_context(document: str) -> list[tuple[str, str]]:
     children": what is "it"?); "" otherwise, since a model shown more than the fact tends to
     copy the extra sentence into the question."""
     out = []
-    for line in document.splitlines():
+    for line in lines(document):
         previous = ""
         for sentence in sentences(line):
             out.append((sentence, previous if _REFERS_BACK.match(sentence) else ""))

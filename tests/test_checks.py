@@ -23,6 +23,7 @@ from webscale_rl.builder.checks import (
     evidence_in_document,
     is_question,
     leaks_answer,
+    lines,
     locate_evidence,
     names_a_body_by_its_short_form,
     names_a_person_by_surname_only,
@@ -642,3 +643,28 @@ def test_a_body_called_by_its_short_form_is_not_named(question: str, short_form:
 ])
 def test_one_name_of_a_list_answers_no_question_about_the_list(answer: str, evidence: str, one_of_many: bool) -> None:
     assert answer_is_one_of_a_list(answer, "name", evidence) is one_of_many
+
+
+def test_a_sentence_its_writer_wrapped_over_lines_is_read_whole() -> None:
+    readme = ("Fetchwell\n"
+              "========\n\n"
+              "Fetchwell is a small HTTP client for Python that keeps connections open between\n"
+              "requests and retries the ones that fail.\n"
+              "- Its documentation is distributed under the Creative Commons\n"
+              "  Attribution 3.0 United States license.\n"
+              "- Support for gzip\n\n"
+              "```\n"
+              "client = Fetchwell(timeout=3, retries=2, pool_size=10, user_agent=\"fetchwell/1.0\")\n"
+              "client.get(url)\n"
+              "```\n")
+    assert lines(readme)[3] == ("Fetchwell is a small HTTP client for Python that keeps connections open between "
+                                "requests and retries the ones that fail.")
+    assert "- Its documentation is distributed under the Creative Commons Attribution 3.0 United States license." in lines(readme)
+    assert "- Support for gzip" in lines(readme) and "========" in lines(readme)
+    assert "client.get(url)" in lines(readme)                   # code is never joined
+    spec = ("Condenser: Abbe type, numerical aperture 1.25, with iris diaphragm\n"
+            "Illumination: 3 W LED with adjustable brightness\n"
+            "Terms of Use | Privacy Policy | Cookie Policy | Imprint | Security\n"
+            "Download our app")
+    assert lines(spec) == spec.splitlines()                      # fields and menus stay one per line
+    assert "Fetchwell is a small HTTP client" in sentences(readme)[2]

@@ -113,6 +113,18 @@ def test_a_word_a_list_item_opens_is_no_name() -> None:
     assert found["Mondays and Wednesdays"] == "list"         # and so does a list
 
 
+def test_a_licence_is_named_whole_and_a_link_address_states_nothing() -> None:
+    doc = ("Fetchwell HTTP client\n"
+           "- Fetchwell source code is distributed under the Apache 2.0 License.\n"
+           "The documentation is offered under the Creative Commons Attribution 3.0 United States license.\n"
+           "The MIT license covers the command-line tools shipped with it.\n"
+           "It is [depended upon](https://github.com/fetchwell/network/dependents?package_id=UGFja2FnZS0x2019) by thousands.")
+    found = facts_of(doc, "Fetchwell HTTP client")
+    assert found["Apache 2.0 License"] == "name" and found["MIT license"] == "name"
+    assert found["Creative Commons Attribution 3.0 United States license"] == "name"
+    assert not {"2.0", "3.0", "Apache", "License", "United States", "UGFja2FnZS0x2019", "2019"} & set(found)
+
+
 def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
     dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
     assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
