@@ -47,6 +47,7 @@ _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "
               "Tip", "Yes", "No"}
 # A person's title, which the name after it answers for ("said Dr. Priya Natarajan": not "Dr").
 _NOT_NAMES |= {"Dr", "Mr", "Mrs", "Ms", "Prof", "Rev", "Sen", "Gov", "Capt", "Sgt", "Lt", "Col", "Gen"}
+_NOT_NAMES |= {word.replace("'", "’") for word in _NOT_NAMES if "'" in word}  # "I’m" as typeset
 _NOT_NAMES |= {"Celsius", "Fahrenheit", "Kelvin", "January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December"}
 _ADJECTIVE = re.compile(r"(?:[ie]an|can|ish|ese|ic|ch|i)$")  # Italian, American, Swedish, Chinese, Nordic, Dutch, Israeli

@@ -125,6 +125,14 @@ def test_a_licence_is_named_whole_and_a_link_address_states_nothing() -> None:
     assert not {"2.0", "3.0", "Apache", "License", "United States", "UGFja2FnZS0x2019", "2019"} & set(found)
 
 
+def test_a_plural_term_or_a_contraction_is_no_name() -> None:
+    doc = ("Fetchwell HTTP client\n"
+           "Fetchwell wraps the APIs of three transports and Dana Whitfield reviews the PRs every week.\n"
+           "I’m told by Dana Whitfield that I'd rather read the Tidelift Subscription terms first.")
+    found = facts_of(doc, "Fetchwell HTTP client")
+    assert not {"APIs", "PRs", "I’m", "I'd"} & set(found) and found["Dana Whitfield"] == "name"
+
+
 def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
     dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
     assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
