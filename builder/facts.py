@@ -54,7 +54,8 @@ _ADJECTIVE = re.compile(r"(?:[ie]an|can|ish|ese|ic|ch|i)$")  # Italian, American
 _YEARLY = re.compile(rf"\b(?:every|each) (?:year|{_MONTH})\b|\bannual(?:ly)?\b|\byearly\b|\b(?:is|are) (?:held|celebrated|observed|marked)\b|\bfalls on\b")
 _RANGE_AFTER = re.compile(rf"\s*(?:to|-|–|and|until)\s*(?:\d|{_MONTH})")
 _RANGE_BEFORE = re.compile(r"\d\s*(?:to|-|–|and|until)\s*$")
-_CODE = re.compile(r"[{};]|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s")
+# A line of code, an interpreter or shell prompt, a command, or a row of badges ("[![Build Status](…)").
+_CODE = re.compile(r"[{};]|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s|^\s*(?:>>>|\.\.\.|\$|%)\s|^\s*(?:git|pip|python3?|cd)\s|^\s*!?\[!\[")
 # A place that opens a clause and scopes its figure: "In California it is 21 days, in New York 14".
 _SCOPE_BEFORE = re.compile(r"(?:^|[,;]\s*|\band\s+)[Ii]n\s+(?:the\s+)?$")
 _SCOPE_AFTER = re.compile(r"\s*,|\s+(?:it|they|the|a|an)\b|\s+\d")

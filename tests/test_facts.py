@@ -133,6 +133,17 @@ def test_a_plural_term_or_a_contraction_is_no_name() -> None:
     assert not {"APIs", "PRs", "I’m", "I'd"} & set(found) and found["Dana Whitfield"] == "name"
 
 
+def test_prompts_commands_and_badges_are_code_not_statements() -> None:
+    doc = ("Fetchwell HTTP client\n"
+           '>>> print("Year with the next release on a Friday is: %s" % year)\n'
+           'git commit -m "Add feature: a short description of what was changed here"\n'
+           "[![Build Status](https://ci.example/fetchwell.svg)](https://ci.example) [![Join the chat at Gitter](https://x.example)]\n"
+           "Fetchwell was first released by Dana Whitfield in 2019.")
+    found = facts_of(doc, "Fetchwell HTTP client")
+    assert not {"Year", "Friday", "Add", "Join", "Gitter"} & set(found)
+    assert found["Dana Whitfield"] == "name" and found["2019"] == "date"
+
+
 def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
     dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
     assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
