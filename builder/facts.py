@@ -38,8 +38,9 @@ _AMOUNT = re.compile(
     rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b|%)?(?!\w)")
 # One to four capitalised words ("Maria Montessori", "Casa dei Bambini", "Golden Gate Bridge").
 _NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?)?[A-Z][\w'’-]+){0,4}")
-# A term the sentence defines: "... is called radiative cooling", "known as the rule of 72".
-_TERM = re.compile(r"\b(?:called|known as|named|termed)\s+(?:the\s+)?([A-Za-z][\w-]*(?:\s+(?:of\s+)?[\w-]+){0,3}?)(?=[,.;:)]|\s+(?:and|or|which|that|because|by|in|for|after|since|from|to|when)\b|$)")
+# A term the sentence defines: "... is called radiative cooling", "known as the rule of 72"; not
+# an adverb ("named similarly to").
+_TERM = re.compile(r"\b(?:called|known as|named|termed)\s+(?:the\s+)?(?![a-z]+ly\b)([A-Za-z][\w-]*(?:\s+(?:of\s+)?[\w-]+){0,3}?)(?=[,.;:)]|\s+(?:and|or|which|that|because|by|in|for|after|since|from|to|when)\b|$)")
 _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "For", "If", "When", "While", "After",
               "Before", "A", "An", "Each", "Every", "Some", "Most", "Many", "Our", "Your", "We", "You", "They",
               "He", "She", "His", "Her", "Its", "There", "Here", "But", "And", "Or", "So", "As", "Monday", "Tuesday",
