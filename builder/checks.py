@@ -737,7 +737,9 @@ def answer_is_guessable(answer: str, answer_type: str) -> bool:
     return answer_type == "yes_no" or normalize(answer).strip(" .!") in {"yes", "no", "true", "false"}
 
 
-_EXAMPLE_CUE = re.compile(r"\b(?:such as|including|like|for example|for instance|e\.g\.|among them|notably)[\s,:]*$")
+# "places such as parts of the Gulf of Mexico": a part of the example is an example too
+_EXAMPLE_CUE = re.compile(r"\b(?:such as|including|like|for example|for instance|e\.g\.|among them|notably)[\s,:]*"
+                          r"(?:(?:parts?|areas?|regions?|much|some|most|many|the rest) of\s+)?(?:the\s+)?$")
 # "differs by state, for example 12,500 dollars for individuals in California": all of the
 # clause after the cue is the example, "12,500" included
 _IN_EXAMPLE = re.compile(r"\b(?:for example|for instance|e\.g\.)[\s,:]+(?:[^,;.]|(?<=\d)[,.](?=\d))*$")

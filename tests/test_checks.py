@@ -402,6 +402,7 @@ def test_a_question_in_the_document_is_never_its_evidence() -> None:
     ("Denmark and Norway", "Nordic countries such as Denmark and Norway have Gini coefficients around 0.25.", True),
     ("10 days", "Give a date, such as 10 days from the letter.", True),
     ("Neolithic farming villages", "Groups cluster near 150, for example, Neolithic farming villages.", True),
+    ("Gulf of Mexico", "Some places, such as parts of the Gulf of Mexico, see only one high tide a day.", True),
     ("Denmark", "Denmark has a Gini coefficient of 0.25, like Norway.", False),
     ("1,240 metres", "The Rhône glacier lost 1,240 metres of length.", False),
     # part of an example: the cap differs by state, California's is one case
