@@ -103,10 +103,11 @@ def evidence_spans(run: Run) -> tuple[list[tuple[str, str | None]], dict[str, st
     kept, dropped = numbered_pairs(run)
     spans: dict[tuple[int, int], list[str]] = {}
     for label, pair in [*kept, *((label, pair) for label, pair, _ in dropped)]:
-        evidence = (pair.get("evidence") or "").strip()
-        start = run.text.find(evidence) if evidence else -1
-        if start >= 0:
-            spans.setdefault((start, start + len(evidence)), []).append(label)
+        words = (pair.get("evidence") or "").split()
+        # evidence is quoted with the writer's line wraps undone (`checks.lines`)
+        found = re.search(r"\s+".join(map(re.escape, words)), run.text) if words else None
+        if found:
+            spans.setdefault(found.span(), []).append(label)
     pieces, colours, at = [], {}, 0
     for (start, end), labels in sorted(spans.items()):
         if start < at:  # overlaps an earlier span: that one is shown

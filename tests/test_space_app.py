@@ -160,6 +160,16 @@ def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
     assert "1 QA pair(s) kept** of 4 generated" in views.status_md(run)
 
 
+def test_evidence_quoted_with_its_line_wraps_undone_is_highlighted_where_the_document_wraps_it():
+    text = "Fetchwell\n\nFetchwell keeps connections open between\nrequests for 90 seconds by default.\n"
+    pair = {"question": "How long does Fetchwell keep a connection open?", "answer": "90 seconds",
+            "evidence": "Fetchwell keeps connections open between requests for 90 seconds by default."}
+    run = engine.Run(text=text, doc_id="x", call_plan="fused", result={"dropped_pairs": []}, records=[pair])
+    spans, _ = views.evidence_spans(run)
+    labelled = {label: piece for piece, label in spans if label}
+    assert labelled == {"Q1 kept": "Fetchwell keeps connections open between\nrequests for 90 seconds by default."}
+
+
 def test_records_are_the_builds_default_schema(tmp_path):
     run, _ = kept_run()
     assert [r["question"] for r in run.records] == [TOWER["question"]]
