@@ -687,7 +687,10 @@ _OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up
                          r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
 _NAME_BEFORE = re.compile(r"\b([A-Z][\w-]*) $")  # "Apache " of "Apache 2.0", "Gradio " of "Gradio 5"
 _CAP_BEFORE = re.compile(r"(?:\b(?:no|not|never)\b[^.;,]*?\b(?:more|longer|later|less|fewer|shorter) than|"
-                         r"\b(?:at most|a maximum of)) $", re.IGNORECASE)
+                         r"\b(?:at most|a maximum of)) $"
+                         # "a little longer than 24 hours": close to the number, and not it
+                         r"|\b(?:a little|a bit|slightly|just|somewhat) (?:more|longer|less|shorter|later|earlier|over|under|"
+                         r"above|below|fewer|greater|higher|lower)(?: than)? $", re.IGNORECASE)
 _LANGUAGE_BEFORE = re.compile(r"\b(?:in|into) ([A-Z][a-z]+),? (?:(?:in|on|from|by) )?$")  # "published in English in "
 # A question after a limit ("What is the maximum cost of a project?"): a bound is its answer.
 ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold|"
@@ -702,7 +705,7 @@ def _starts_no_sentence(text: str, at: int) -> bool:
 def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
     "6 months" for the age group "6 months and older", "10 seconds" for "do not pause for more
-    than 10 seconds", "2.0" for the Apache 2.0 License, 1912 for a book "published in English in
+    than 10 seconds", "24 hours" for "a little longer than 24 hours", "2.0" for the Apache 2.0 License, 1912 for a book "published in English in
     1912". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
     takes a bound's number as its answer, one that names the thing takes its number
     ("Which version of Gradio…?" → 5), and one that names the language takes its edition's year."""

@@ -450,6 +450,10 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
      "Give each breath so that it does not last more than 1 second.", True),
     ("What is the maximum length of a Red Cross rescue breath?", "1 second",
      "Give each breath so that it does not last longer than 1 second.", False),
+    # a number the evidence says the value is close to, and not it
+    ("How long does the Moon take to orbit Earth?", "24 hours",
+     "It takes a little longer than 24 hours for a point on Earth to face the Moon again.", True),
+    ("What was Semper Augustus valued at?", "5,000 guilders", "Semper Augustus was valued at more than 5,000 guilders.", False),
     # a version number is its name's: asked by the name, the number answers
     ("Under which license is NLTK distributed?", "2.0", "NLTK is distributed under the Apache 2.0 License.", True),
     ("Which version of Gradio was audited?", "5", "It came of an audit of Gradio 5 (Hugging Face).", False),
