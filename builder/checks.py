@@ -705,8 +705,8 @@ def _starts_no_sentence(text: str, at: int) -> bool:
 def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
     "6 months" for the age group "6 months and older", "10 seconds" for "do not pause for more
-    than 10 seconds", "24 hours" for "a little longer than 24 hours", "2.0" for the Apache 2.0 License, 1912 for a book "published in English in
-    1912". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
+    than 10 seconds", "24 hours" for "a little longer than 24 hours", "2.0" for the Apache 2.0
+    License, 1912 for a book "published in English in 1912". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
     takes a bound's number as its answer, one that names the thing takes its number
     ("Which version of Gradio…?" → 5), and one that names the language takes its edition's year."""
     value = answer.strip().rstrip(".")

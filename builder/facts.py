@@ -138,9 +138,10 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
         if free(m):
             taken.append(m.span())
             words = m.group(0).split()
-            while words[0] in _NOT_NAMES:  # "The MIT license" opening a sentence
+            while words[0] in _NOT_NAMES:  # "The MIT license" opening a sentence; "This license" names none
                 words = words[1:]
-            found.append((" ".join(words), "name", ""))
+            if len(words) > 1:
+                found.append((" ".join(words), "name", ""))
     for m in _DATE.finditer(sentence):
         if not free(m):
             continue
