@@ -80,14 +80,13 @@ def lines(document: str) -> list[str]:
             out.append(line)
             joinable, last = False, stripped
             continue
-        if joinable and stripped and not _BLOCK_START.match(line) and not _NOT_PROSE.search(stripped) \
-                and (stripped[0].islower() or len(last) >= _WRAP_WIDTH):
+        prose = bool(stripped) and not _NOT_PROSE.search(stripped)
+        if joinable and prose and not _BLOCK_START.match(line) and (stripped[0].islower() or len(last) >= _WRAP_WIDTH):
             out[-1] = out[-1].rstrip() + " " + stripped
         else:
             out.append(line)
         last = stripped
-        joinable = not fenced and bool(stripped) and not stripped.startswith(("#", "|")) and not _NOT_PROSE.search(stripped) \
-            and len(stripped.split()) >= 3 and re.search(r"[.!?:;\"')\]]$", stripped) is None
+        joinable = not fenced and prose and not stripped.startswith(("#", "|")) and len(stripped.split()) >= 3 and re.search(r"[.!?:;\"')\]]$", stripped) is None
     return out
 
 
