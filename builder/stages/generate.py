@@ -39,6 +39,8 @@ SYSTEM = (
     "the document knows which thing, place, person or event it is about; never write 'the passage', "
     "'the text', 'the article', 'the document' or 'according to';\n"
     "- the question does not contain its answer;\n"
+    "- besides naming the subject, the question says only what its own fact (and the sentence before it) "
+    "states: no detail from another item's fact, none from what you know;\n"
     "- ask it the way the persona would.\n"
     "Reply in JSON."
 )
