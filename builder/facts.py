@@ -33,9 +33,11 @@ _DATE = re.compile(
 # A number, with its currency sign, percent sign or unit when the sentence gives one.
 _UNITS = MEASURE_UNITS + (
     "|people|students|children|members|pages|steps|players|seats|rooms|times|episodes|votes|species|countries|languages")
+# A unit per another is one unit: "19.3 grams per cubic centimeter", not "19.3 grams".
+_PER = r"(?:\s+per\s+(?:(?:cubic|square|troy|fluid)\s+)?[a-z]+\b)?"
 _AMOUNT = re.compile(
-    rf"(?<![\w.,^-])(?:[$€£]\s?)?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b|%)?(?!\w)"
-    rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b|%)?(?!\w)")
+    rf"(?<![\w.,^-])(?:[$€£]\s?)?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)"
+    rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)")
 # One to four capitalised words ("Maria Montessori", "Casa dei Bambini", "Golden Gate Bridge").
 _NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?)?[A-Z][\w'’-]+){0,4}")
 # A term the sentence defines: "... is called radiative cooling", "known as the rule of 72"; not

@@ -32,6 +32,14 @@ def test_values_with_their_kind_from_statements_only() -> None:
     assert "1998" not in found                                        # the title question states nothing
 
 
+def test_a_unit_per_another_is_one_unit() -> None:
+    doc = ("Tungsten\nTungsten has a density of about 19.3 grams per cubic centimeter, close to that of gold.\n"
+           "Gold traded at 35 dollars per troy ounce under the Bretton Woods system for decades.")
+    found = facts_of(doc, "tungsten")
+    assert "19.3 grams per cubic centimeter" in found and "19.3 grams" not in found
+    assert "35 dollars per troy ounce" in found
+
+
 def test_values_that_would_make_bad_answers_are_left_out() -> None:
     found = facts_of()
     assert "28" not in found              # part of the subject's name
