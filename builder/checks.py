@@ -32,12 +32,14 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 _PASSAGE = re.compile(
     r"\b(?:the|this|that|above|given|provided|following)\s+(?:passage|text|article|material|excerpt|snippet|paragraph|document|context|reading)\b"
     # the fact a question was written from ("based on the given fact", "according to the fact")
-    r"|\b(?:given|provided|above|this)\s+(?:fact|facts|sentence|statement)\b|\b(?:information|details?) (?:provided|given)\b"
+    r"|\b(?:given|provided|above|this)\s+(?:fact|facts|sentence|statement)\b|\b(?:information|details?|facts?) (?:provided|given)\b"
+    # material only the writer saw: "the sum of squared deviations for a given data set"
+    r"|\b(?:a|the|this)\s+given\s+(?:data\s*set|data|set|list|sample|example|problem|function|equation|table)\b"
     # the numbered facts of the generate call ("the fund in the first fact")
     r"|\b(?:first|second|third|fourth|fifth|previous|next|last)\s+facts?\b"
     # the writer, asked as "you" ("How many days have you been using the app?")
     r"|\b(?:have|had|did|were)\s+you\b"
-    r"|\baccording\s+to\s+(?:the\s+)?(?:passage|text|article|material|excerpt|author|document|source|context|fact|sentence)\b"
+    r"|\baccording\s+to\s+(?:the\s+)?(?:passage|text|article|material|excerpt|author|document|source|context|facts?|sentence)\b"
     r"|\b(?:mentioned|described|stated|discussed|shown)\s+(?:above|below|earlier|here)\b"
     # material the reader of a standalone question never sees
     r"|\bthe\s+(?:following|above|below)\b"
@@ -196,7 +198,20 @@ def question_grounded(question: str, document: str, min_share: float = 1 / 3) ->
     asked = stems(question)
     if asked and len(asked & stems(document)) / len(asked) < min_share:
         return False
-    return not names_what_the_document_does_not(question, document)
+    return not names_what_the_document_does_not(question, document) and not quotes_a_formula_the_document_does_not(question, document)
+
+
+# A formula written out: terms joined by "=" and operators ("A = P(1 + r/n)^(nt)", "f(x) = x^3").
+_TERM_CHARS = r"[\w().^*/+×−²³-]+"
+_FORMULA = re.compile(rf"{_TERM_CHARS}(?:\s*[*/+×−^-]\s*{_TERM_CHARS})*\s*=\s*{_TERM_CHARS}(?:\s*[*/+×−^-]\s*{_TERM_CHARS})*")
+
+
+def quotes_a_formula_the_document_does_not(question: str, document: str) -> bool:
+    """The question writes out a formula its document never writes: copied from a demonstration
+    ("What is the tool for price elasticity, as shown in the formula A = P(1 + r/n)^(nt)?" of a
+    lecture on elasticity) or made up."""
+    compact_document = re.sub(r"\s+", "", normalize(document))  # "−" and "-" alike
+    return any(re.sub(r"\s+", "", normalize(m.group(0))).rstrip(".") not in compact_document for m in _FORMULA.finditer(question))
 
 
 def names_what_the_document_does_not(question: str, document: str) -> bool:
@@ -541,6 +556,7 @@ def answer_as_asked(question: str, answer: str, answer_type: str) -> str:
     return answer
 
 
+_ASKS_FORMULA = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:[\w-]+ )?(?:formula|equation)s?\b|\b(?:what|which) (?:formula|equation)s?\b")
 _YES_NO_OPENERS = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b", re.IGNORECASE)
 
 
@@ -560,6 +576,8 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
         return yes_no_question
     if re.search(r"\bhow (?:many|much)\b", q):
         return answer_type in ("number", "expression") or bool(_numbers(answer))
+    if _ASKS_FORMULA.search(q):  # a formula, not the figure it gives: "What is the formula for the new e-steps?" -> 100
+        return answer_type == "expression"
     if re.match(r"^who (?:were|are)\b", q):  # "Who were the leading figures ...?" asks for more than one
         return answer_type == "list" or bool(re.search(r",|\band\b|&", answer))
     if re.match(r"^who\b", q):  # a person or a group: not a figure, not "American"

@@ -113,6 +113,10 @@ def test_a_question_must_not_contain_its_answer(question: str, answer: str, answ
     ("Given the fact that water boils at 100 degrees, what is its boiling point in kelvin?", False),
     ("How many days have you been using the LinguaLeap Language App?", True),
     ("What angle should you wrap the wire at to bend a bonsai branch?", False),
+    # the facts and the material only the writer saw (full-sample build)
+    ("Who was the creator of the Tour de France cycling race, according to the facts provided?", True),
+    ("What is the sum of squared deviations for a given data set?", True),
+    ("At a given temperature, what happens to the pressure of a gas when its volume halves?", False),
 ])
 def test_questions_must_stand_on_their_own(question: str, refers: bool) -> None:
     assert refers_to_passage(question) is refers
@@ -232,9 +236,17 @@ def test_code_locates_the_sentence_that_states_the_answer(question, answer, answ
     ("In Big-O notation, how does the unit price of a 750 gram box of oats grow?", True),  # a term of art
     ("What is the unit price of a 750 gram box of oats in US Shops?", True),  # an acronym any reader knows
     ("What is the Unit Price of a 750 gram box of oats at the Supermarket's shelf?", True),  # its own capitalised words
+    # a formula the document never writes, copied from a demonstration
+    ("What is the unit price of a 750 gram box of oats, as shown in the formula A = P(1 + r/n)^(nt)?", False),
 ])
 def test_a_question_must_be_about_the_document(question: str, grounded: bool) -> None:
     assert question_grounded(question, OATS) is grounded
+
+
+def test_a_formula_the_document_writes_grounds_a_question_however_it_is_spaced() -> None:
+    document = "Derivatives\nLet f(x) = 3x^4 − 5x^2 + 7x − 2. The power rule gives each term's derivative in turn."
+    assert question_grounded("What is the derivative of f(x) = 3x^4 - 5x^2 + 7x - 2 by the power rule?", document)
+    assert not question_grounded("What is the derivative of f(x) = 3x^4 + 5x^2 + 7x - 2 by the power rule?", document)
 
 
 @pytest.mark.parametrize("question, in_full", [
@@ -371,6 +383,11 @@ def test_a_word_capitalised_only_in_headings_is_no_name() -> None:
     ("When was the first Tour de France held?", "1903", "date", True),
     ("What is the founding year of the Tour de France?", "1903", "date", True),
     ("What was the population of Fairmont in the census?", "1903", "number", True),  # a number, not a year
+    # a formula is asked for, not the figure it gives
+    ("What is the formula used to calculate the new value of e-steps?", "100", "number", False),
+    ("Which formula gives the unit price of a box of oats?", "3.20 per kilogram", "number", False),
+    ("What is the formula for compound interest?", "A = P(1 + r/n)^(nt)", "expression", True),
+    ("What is the sum of the first 100 natural numbers using the formula for an arithmetic series?", "5,050", "number", True),
 ])
 def test_the_answer_is_the_kind_the_question_asks_for(question, answer, answer_type, fits) -> None:
     assert answer_fits_question(question, answer, answer_type) is fits
