@@ -39,7 +39,9 @@ _AMOUNT = re.compile(
     rf"(?<![\w.,^-])(?:[$€£]\s?)?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)"
     rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)")
 # One to four capitalised words ("Maria Montessori", "Casa dei Bambini", "Golden Gate Bridge").
-_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?)?[A-Z][\w'’-]+){0,4}")
+# After "of", "for" and the like, a word in capitals is no part of the name ("GitHub Actions for CI").
+_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*"
+                   r"(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][\w'’-]+)){0,4}")
 # A term the sentence defines: "... is called radiative cooling", "known as the rule of 72"; not
 # an adverb ("named similarly to").
 _TERM = re.compile(r"\b(?:called|known as|named|termed)\s+(?:the\s+)?(?![a-z]+ly\b)([A-Za-z][\w-]*(?:\s+(?:of\s+)?[\w-]+){0,3}?)(?=[,.;:)]|\s+(?:and|or|which|that|because|by|in|for|after|since|from|to|when)\b|$)")
@@ -71,8 +73,9 @@ _MIN_WORDS = 6
 # emphasis, emoji ("- **Support** for gzip", "1. Install", "🔥 Fine-tune").
 _LAYOUT = re.compile(r"[^A-Za-z]*")
 # A licence is named with its version ("the Apache 2.0 License", "the MIT license", "Apache
-# License, Version 2.0"): its number alone ("2.0") or one of its words ("Apache") names none.
-_LICENCE = re.compile(r"\b(?:[A-Z][\w-]*\s+){1,6}?(?:v?\d+(?:\.\d+)*\s+)?(?:[A-Z][\w-]*\s+){0,3}[Ll]icen[cs]e\b"
+# License, Version 2.0", "a 3-clause BSD license"): its number alone ("2.0") or one of its words
+# ("Apache") names none.
+_LICENCE = re.compile(r"\b(?:\d-[Cc]lause\s+)?(?:[A-Z][\w-]*\s+){1,6}?(?:v?\d+(?:\.\d+)*\s+)?(?:[A-Z][\w-]*\s+){0,3}[Ll]icen[cs]e\b"
                       r"(?:,?\s+[Vv]ersion\s+\d+(?:\.\d+)*|\s+v?\d+(?:\.\d+)*(?![\w.]))?")
 # A link's address states nothing: "(https://github.com/psf/requests/network/dependents?package_id=UGFja...)"
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`'\"]+")

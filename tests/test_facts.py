@@ -40,6 +40,14 @@ def test_a_unit_per_another_is_one_unit() -> None:
     assert "35 dollars per troy ounce" in found
 
 
+def test_a_word_in_capitals_after_of_or_for_is_no_part_of_a_name() -> None:
+    doc = ("fsspec\nThe fsspec package uses GitHub Actions for CI on every pull request.\n"
+           "It was first written for a team at the University of California in the spring.")
+    found = facts_of(doc, "fsspec")
+    assert "GitHub Actions" in found and "GitHub Actions for CI" not in found
+    assert "University of California" in found
+
+
 def test_values_that_would_make_bad_answers_are_left_out() -> None:
     found = facts_of()
     assert "28" not in found              # part of the subject's name
@@ -127,10 +135,12 @@ def test_a_licence_is_named_whole_and_a_link_address_states_nothing() -> None:
            "The documentation is offered under the Creative Commons Attribution 3.0 United States license.\n"
            "The MIT license covers the command-line tools shipped with it.\n"
            "This license applies to every file of the source distribution.\n"
+           "The bundled parser is distributed under a 3-clause BSD license by its own authors.\n"
            "It is [depended upon](https://github.com/fetchwell/network/dependents?package_id=UGFja2FnZS0x2019) by thousands.")
     found = facts_of(doc, "Fetchwell HTTP client")
     assert found["Apache 2.0 License"] == "name" and found["MIT license"] == "name"
     assert found["Creative Commons Attribution 3.0 United States license"] == "name"
+    assert found["3-clause BSD license"] == "name" and "BSD license" not in found
     assert not {"2.0", "3.0", "Apache", "License", "license", "United States", "UGFja2FnZS0x2019", "2019"} & set(found)
 
 
