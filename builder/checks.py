@@ -779,7 +779,7 @@ def answer_is_example(answer: str, evidence: str) -> bool:
 
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")  # "[Chromium](https://...)": its text
-_LIST_ITEM = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*"
+_LIST_ITEM = r"(?:[A-Z]|[a-z]+[A-Z])[\w.'’-]*(?: [A-Z][\w.'’-]*)*"  # "macOS" and "iOS" are names too
 
 
 def answer_is_one_of_a_list(answer: str, answer_type: str, evidence: str) -> bool:

@@ -662,6 +662,7 @@ def test_a_body_called_by_its_short_form_is_not_named(question: str, short_form:
     ("Chiaravalle", "Maria Montessori was born in Chiaravalle, Italy, in 1870.", False),   # a place and its region
     ("Henri Desgrange", "It was created by Henri Desgrange and the sports newspaper L'Auto.", False),
     ("Chromium, Firefox and WebKit", "Playwright automates Chromium, Firefox and WebKit.", False),  # the whole list
+    ("Linux", "It is tested with modern versions of Python on Linux, macOS and Windows.", True),  # "macOS" is a name
 ])
 def test_one_name_of_a_list_answers_no_question_about_the_list(answer: str, evidence: str, one_of_many: bool) -> None:
     assert answer_is_one_of_a_list(answer, "name", evidence) is one_of_many
