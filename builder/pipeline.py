@@ -216,12 +216,14 @@ def running_endpoints(cfg: dict):
 
 class ProgressLine:
     """Documents done, pairs kept, rate and ETA: one line redrawn every 2 s on a terminal, a
-    new line every 30 s elsewhere (a log file, CI, Slurm), where redraws would pile up."""
+    new line every 30 s elsewhere (a log file, CI, Slurm), where redraws would pile up. `what`
+    names the work ("LLM stages" of a build, "audit" of the labelled pairs)."""
 
     current: "ProgressLine | None" = None  # the running one, for the line printed on a stop
 
-    def __init__(self, total: int, already_done: int) -> None:
-        self.total, self.already_done = total, already_done
+    def __init__(self, total: int, already_done: int, what: str = "LLM stages") -> None:
+        self.total, self.already_done, self.what = total, already_done, what
+        self.counted_before = Progress.documents, Progress.pairs_kept  # by earlier work in this process
         self.started = time.monotonic()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
@@ -229,14 +231,14 @@ class ProgressLine:
 
     @property
     def done(self) -> int:
-        return self.already_done + Progress.documents
+        return self.already_done + Progress.documents - self.counted_before[0]
 
     def render(self) -> str:
         elapsed = time.monotonic() - self.started
-        rate = Progress.documents / elapsed if elapsed > 0 else 0.0
+        rate = (Progress.documents - self.counted_before[0]) / elapsed if elapsed > 0 else 0.0
         remaining = max(self.total - self.done, 0)
         eta = f"{remaining / rate:.0f}s" if rate > 0 else "?"
-        return (f"LLM stages: {self.done}/{self.total} documents, {Progress.pairs_kept} pairs kept, "
+        return (f"{self.what}: {self.done}/{self.total} documents, {Progress.pairs_kept - self.counted_before[1]} pairs kept, "
                 f"{rate * 60:.1f} docs/min, ETA {eta}")
 
     def _loop(self) -> None:

@@ -39,7 +39,7 @@ def test_a_label_without_its_fields_is_refused(tmp_path):
         audit.load_labels(path)
 
 
-def test_the_decision_is_the_pipelines_and_the_summary_compares_it_with_the_labels():
+def test_the_decision_is_the_pipelines_and_the_summary_compares_it_with_the_labels(capsys):
     # the blind reviewer agrees on the tower and reads 1937 for the opening, so WRONG is dropped;
     # VAGUE never reaches the model (it names no bridge)
     fake = Scripted(("227 meters",), check=[{"verdicts": [{"reader_answer": "227 meters", "context_sufficient": True, "leaks_answer": False},
@@ -47,6 +47,8 @@ def test_the_decision_is_the_pipelines_and_the_summary_compares_it_with_the_labe
     labels = [GOOD, VAGUE, WRONG]
     outcomes = asyncio.run(audit.decide(labels, fake, Settings()))
     assert outcomes == ["kept", "question_not_specific", "check_answer_incorrect"]
+    # the progress line of a long audit: one document, its three labels, one pair kept
+    assert "audit: 1/1 documents, 1 pairs kept" in capsys.readouterr().err
     result = audit.summary(labels, outcomes)
     assert (result["kept"], result["kept_good"], result["keep_precision"]) == (1, 1, 1.0)
     assert result["good_dropped"] == 0 and result["bad_pairs_kept"] == []
