@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from webscale_rl.builder.facts import Fact, assign, candidates
 
 DOC = """Riding Tram 28 in Lisbon
@@ -32,20 +34,19 @@ def test_values_with_their_kind_from_statements_only() -> None:
     assert "1998" not in found                                        # the title question states nothing
 
 
-def test_a_unit_per_another_is_one_unit() -> None:
-    doc = ("Tungsten\nTungsten has a density of about 19.3 grams per cubic centimeter, close to that of gold.\n"
-           "Gold traded at 35 dollars per troy ounce under the Bretton Woods system for decades.")
-    found = facts_of(doc, "tungsten")
-    assert "19.3 grams per cubic centimeter" in found and "19.3 grams" not in found
-    assert "35 dollars per troy ounce" in found
-
-
-def test_a_word_in_capitals_after_of_or_for_is_no_part_of_a_name() -> None:
-    doc = ("fsspec\nThe fsspec package uses GitHub Actions for CI on every pull request.\n"
-           "It was first written for a team at the University of California in the spring.")
-    found = facts_of(doc, "fsspec")
-    assert "GitHub Actions" in found and "GitHub Actions for CI" not in found
-    assert "University of California" in found
+@pytest.mark.parametrize("doc, offered, not_offered", [
+    # a unit per another is one unit
+    ("Tungsten\nTungsten has a density of about 19.3 grams per cubic centimeter, close to that of gold.\n"
+     "Gold traded at 35 dollars per troy ounce under the Bretton Woods system for decades.",
+     {"19.3 grams per cubic centimeter", "35 dollars per troy ounce"}, {"19.3 grams", "35 dollars"}),
+    # a word in capitals after "of" or "for" is no part of a name
+    ("fsspec\nThe fsspec package uses GitHub Actions for CI on every pull request.\n"
+     "It was first written for a team at the University of California in the spring.",
+     {"GitHub Actions", "University of California"}, {"GitHub Actions for CI"}),
+])
+def test_values_are_offered_whole(doc: str, offered: set[str], not_offered: set[str]) -> None:
+    found = facts_of(doc, doc.split("\n", 1)[0])
+    assert offered <= set(found) and not (not_offered & set(found))
 
 
 def test_values_that_would_make_bad_answers_are_left_out() -> None:
