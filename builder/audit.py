@@ -70,24 +70,18 @@ async def decide(labels: list[dict], generate, settings: Settings) -> list[str]:
     outcomes = [""] * len(labels)
     with ProgressLine(total=len(groups), already_done=0, what="audit"):
         for (source, subject), indices in groups:
-            await _judge_group(labels, outcomes, texts[source], source, subject, indices, personas[(source, subject)], generate, settings)
+            pairs = [{key: labels[i][key] for key in ("question", "answer", "answer_type")} | {"persona": labels[i].get("persona", "")}
+                     for i in indices]
+            for pair in pairs:  # the evidence is located as the generate stage locates it
+                pair["evidence"] = locate_evidence(pair["question"], pair["answer"], pair["answer_type"], texts[source])
+            kept, rejected = await judge_pairs(texts[source], subject, pairs, f"audit:{source}", generate, settings,
+                                               personas[(source, subject)])
+            kept_questions = {pair["question"] for pair in kept}
+            reasons = {pair["question"]: reason for pair, reason in rejected}
+            for i, pair in zip(indices, pairs):
+                outcomes[i] = "kept" if pair["question"] in kept_questions else reasons[pair["question"]]
+            Progress.add(len(kept))  # the live progress line counts judged documents and kept pairs
     return outcomes
-
-
-async def _judge_group(labels: list[dict], outcomes: list[str], text: str, source: str, subject: str, indices: list[int],
-                       personas: list[str], generate, settings: Settings) -> None:
-    """One document's labelled pairs (as many as a build sends in one check call) through the
-    keep decision; their outcomes go into `outcomes`, and the live progress line counts them."""
-    pairs = [{key: labels[i][key] for key in ("question", "answer", "answer_type")} | {"persona": labels[i].get("persona", "")}
-             for i in indices]
-    for pair in pairs:  # the evidence is located as the generate stage locates it
-        pair["evidence"] = locate_evidence(pair["question"], pair["answer"], pair["answer_type"], text)
-    kept, rejected = await judge_pairs(text, subject, pairs, f"audit:{source}", generate, settings, personas)
-    kept_questions = {pair["question"] for pair in kept}
-    reasons = {pair["question"]: reason for pair, reason in rejected}
-    for i, pair in zip(indices, pairs):
-        outcomes[i] = "kept" if pair["question"] in kept_questions else reasons[pair["question"]]
-    Progress.add(len(kept))
 
 
 def summary(labels: list[dict], outcomes: list[str]) -> dict:

@@ -210,8 +210,11 @@ def quotes_a_formula_the_document_does_not(question: str, document: str) -> bool
     """The question writes out a formula its document never writes: copied from a demonstration
     ("What is the tool for price elasticity, as shown in the formula A = P(1 + r/n)^(nt)?" of a
     lecture on elasticity) or made up."""
+    formulas = [re.sub(r"\s+", "", normalize(m.group(0))).rstrip(".") for m in _FORMULA.finditer(question)]
+    if not formulas:  # most questions write none: the document is left unread
+        return False
     compact_document = re.sub(r"\s+", "", normalize(document))  # "−" and "-" alike
-    return any(re.sub(r"\s+", "", normalize(m.group(0))).rstrip(".") not in compact_document for m in _FORMULA.finditer(question))
+    return any(formula not in compact_document for formula in formulas)
 
 
 def names_what_the_document_does_not(question: str, document: str) -> bool:
