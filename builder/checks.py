@@ -674,10 +674,11 @@ def answer_fits_type(answer: str, answer_type: str) -> bool:
 
 
 # Units of measure (regex alternatives): a bare "20" for "20 nanograms per millilitre" answers nothing.
+_CURRENCIES = ("euros?|dollars?|pounds?|yen|guilders?|florins?|francs?|pesos?|rupees?|yuan|kronor|krona|crowns?|"
+               "shillings?|pence|lire|lira|ducats?")
 MEASURE_UNITS = (
     "percent|per cent|%|km|kilometres?|kilometers?|metres?|meters?|centimetres?|centimeters?|millimetres?|miles?|feet|foot|"
-    "inch(?:es)?|cm|mm|kg|kilograms?|grams?|g|mg|tonnes?|tons?|litres?|liters?|ml|euros?|dollars?|pounds?|yen|"
-    "guilders?|florins?|francs?|pesos?|rupees?|yuan|kronor|krona|crowns?|shillings?|pence|lire|lira|ducats?|"
+    f"inch(?:es)?|cm|mm|kg|kilograms?|grams?|g|mg|tonnes?|tons?|litres?|liters?|ml|{_CURRENCIES}|"
     "years?|months?|weeks?|days?|hours?|minutes?|seconds?|degrees?|°C|°F|GHz|MHz|GB|MB|TB|watts?|W|kW|kWh|volts?|V|"
     "(?:nano|micro|milli|kilo|mega|giga)(?:grams?|metres?|meters?|litres?|liters?|watts?|volts?|hertz)(?: per [a-z]+)?|MW|GW|kV|"
     "calories|kcal")
@@ -701,7 +702,8 @@ def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: st
 # What a value loses when cut from its sentence: a flag's or a negative number's dash ("-Wall"
 # in "gcc -Wall -Wextra"), an open bound ("6 months" of "everyone aged 6 months and older"), a
 # cap ("try not to pause for more than 10 seconds"), the name a number belongs to, or the
-# language of the one edition it dates ("published in English in 1912": it came out in Italian first).
+# language of the one edition it dates ("published in English in 1912": it came out in Italian first),
+# or the second half of a rate ("19.3 grams" of "19.3 grams per cubic centimeter" is a mass).
 _DASH_BEFORE = re.compile(r"(?:^|[\s(\[\"'`])--?$")
 _OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up|upwards|later|newer|earlier|younger|"
                          r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
@@ -711,6 +713,9 @@ _CAP_BEFORE = re.compile(r"(?:\b(?:no|not|never)\b[^.;,]*?\b(?:more|longer|later
                          # "a little longer than 24 hours": close to the number, and not it
                          r"|\b(?:a little|a bit|slightly|just|somewhat) (?:more|longer|less|shorter|later|earlier|over|under|"
                          r"above|below|fewer|greater|higher|lower)(?: than)? $", re.IGNORECASE)
+_PER_AFTER = re.compile(r"\s*(?:\bper\s+|/\s*)((?:(?:cubic|square|troy|fluid)\s+)?[a-z]+)", re.IGNORECASE)
+# An amount in units of measure, not money: "15 euros" of "15 euros per day" is still what it costs.
+_AMOUNT_IN_UNITS = re.compile(rf"\d[\d,.]*\s?(?!(?:{_CURRENCIES})$)[^\W\d]+(?:\s[^\W\d]+)*", re.IGNORECASE)
 _LANGUAGE_BEFORE = re.compile(r"\b(?:in|into) ([A-Z][a-z]+),? (?:(?:in|on|from|by) )?$")  # "published in English in "
 # A question after a limit ("What is the maximum cost of a project?"): a bound is its answer.
 ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold|"
@@ -726,7 +731,8 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
     "6 months" for the age group "6 months and older", "10 seconds" for "do not pause for more
     than 10 seconds", "24 hours" for "a little longer than 24 hours", "2.0" for the Apache 2.0
-    License, 1912 for a book "published in English in 1912". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
+    License, 1912 for a book "published in English in 1912", "19.3 grams" for a density of "19.3
+    grams per cubic centimeter". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
     takes a bound's number as its answer, one that names the thing takes its number
     ("Which version of Gradio…?" → 5), and one that names the language takes its edition's year."""
     value = answer.strip().rstrip(".")
@@ -748,8 +754,13 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
         return bool(_OPEN_BOUND.match(evidence, m.end()) or _CAP_BEFORE.search(evidence[:m.start()])) \
             and not ASKS_LIMIT.search(question)
 
+    def cut_from_rate(m: re.Match) -> bool:  # a measure in units the question does not divide by
+        per = _PER_AFTER.match(evidence, m.end()) if _AMOUNT_IN_UNITS.fullmatch(value) else None
+        return bool(per) and per.group(1).split()[-1].lower() not in asked
+
     def cut(m: re.Match) -> bool:
-        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or cut_to_a_language(m) or cut_from_bound(m)
+        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or cut_to_a_language(m) \
+            or cut_from_bound(m) or cut_from_rate(m)
 
     return bool(uses) and all(cut(m) for m in uses)
 

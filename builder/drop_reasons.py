@@ -30,7 +30,7 @@ REASONS: dict[str, str] = {
     "answer_yes_no": "the answer is yes or no, which a policy guesses right half the time",
     "answer_is_example": "the document gives the answer as an example ('such as ...'), not as all there is",
     "answer_is_one_of_a_list": "the answer is one name of a list the evidence gives ('Chromium' of 'Chromium, Firefox and WebKit')",
-    "answer_cut_short": "the answer leaves out what the evidence says with it: a flag's dash ('Wall' for -Wall), a name ('2.0' for the Apache 2.0 License), a bound ('6 months' for '6 months and older', '10 seconds' for 'no pause of more than 10 seconds') or a language ('1912' for 'published in English in 1912')",
+    "answer_cut_short": "the answer leaves out what the evidence says with it: a flag's dash ('Wall' for -Wall), a name ('2.0' for the Apache 2.0 License), a bound ('6 months' for '6 months and older', '10 seconds' for 'no pause of more than 10 seconds'), a language ('1912' for 'published in English in 1912') or what a rate is per ('19.3 grams' for '19.3 grams per cubic centimeter')",
     "answer_lacks_unit": "the answer is a bare number where the document gives it a unit the question does not name",
     "superlative_not_in_evidence": "the question calls its answer the most, least or -est of its kind, and the evidence sentence does not",
     "comparison_not_in_evidence": "the question says its subject is stronger, larger or more of something than another, and the evidence sentence does not ('as strong as' asked as 'stronger than')",

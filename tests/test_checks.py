@@ -486,6 +486,14 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("When was the novel 'Solaris' published in English?", "1970", "Stanisław Lem's novel, published in English in 1970, "
      "reached readers far beyond Poland.", False),
     ("When was the Rosetta Stone found?", "1799", "Soldiers in Egypt found it in July 1799.", False),
+    # a rate without what it is per is another quantity; a question that divides by it takes the rest
+    ("What is the density of tungsten?", "19.3 grams", "Tungsten has a density of about 19.3 grams per cubic centimeter.", True),
+    ("What is the density of tungsten?", "19.3 grams per cubic centimeter",
+     "Tungsten has a density of about 19.3 grams per cubic centimeter.", False),
+    ("How much does parking at Pension Seeblick cost?", "15 euros", "The P1 lot costs 15 euros per day.", False),
+    ("What top speed does the Vela e-bike reach?", "25 km", "The Vela e-bike is limited to 25 km/h.", True),
+    ("How many grams per cubic centimeter is the density of tungsten?", "19.3 grams",
+     "Tungsten has a density of about 19.3 grams per cubic centimeter.", False),
 ])
 def test_an_answer_cut_from_what_its_evidence_says_with_it(question: str, answer: str, evidence: str, cut: bool) -> None:
     assert answer_cut_short(question, answer, evidence) is cut
