@@ -16,7 +16,14 @@ STAMP       := $(VENV)/.installed
 export LLAMA_CPP_BUILD_JOBS ?= 2
 # GGML_NATIVE=OFF: -march=native turns on AMX/AVX-512 code paths that crash with SIGILL where the
 # kernel or sandbox does not grant them; AVX2+FMA+F16C runs on any x86-64 of the last decade.
-export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_USE_PREBUILT_UI=OFF
+# AVX-512 is added only where /proc/cpuinfo lists it (the kernel lists what it enables): prompt
+# processing, most of a build's LLM time, ran 1.35x as fast with it here (2-core EPYC, 1.5B model).
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+has = $(findstring $(1) ,$(CPU_FLAGS) )
+AVX512_ARGS := $(if $(and $(call has,avx512f),$(call has,avx512cd),$(call has,avx512vl),$(call has,avx512dq),$(call has,avx512bw)),\
+  -DGGML_AVX512=ON $(if $(call has,avx512vbmi),-DGGML_AVX512_VBMI=ON) $(if $(call has,avx512_vnni),-DGGML_AVX512_VNNI=ON) \
+  $(if $(call has,avx512_bf16),-DGGML_AVX512_BF16=ON))
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON $(strip $(AVX512_ARGS)) -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_USE_PREBUILT_UI=OFF
 
 .PHONY: install build-dataset lint test test-fast bench serve push report demo clean
 
