@@ -1,4 +1,4 @@
-"""The embedded server's life cycle: free port, /health, clean stop, no orphans."""
+"""The embedded server: the flags llama.cpp is compiled with; its life cycle (free port, /health, clean stop, no orphans)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -85,3 +86,26 @@ def test_bad_model_file_fails_with_the_server_log(tmp_path):
     with pytest.raises(ServerError) as info:
         EmbeddedServer(str(bogus), log_path=tmp_path / "log", startup_timeout=60).start()
     assert "exited with code" in str(info.value)
+
+
+def _cmake_args(cpu_flags: str) -> str:
+    """The llama.cpp compile flags `make install` would use on a CPU listing these flags."""
+    env = {k: v for k, v in os.environ.items() if k != "CMAKE_ARGS"}
+    return subprocess.run(
+        ["make", "-s", "--no-print-directory", "--eval", 'print-cmake-args: ; @echo "$$CMAKE_ARGS"',
+         "print-cmake-args", f"CPU_FLAGS=flags : {cpu_flags}"],
+        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, check=True).stdout.split()
+
+
+@pytest.mark.parametrize("cpu_flags, expected, absent", [
+    ("fpu avx avx2 fma f16c bmi2", [], ["-DGGML_AVX512=ON"]),
+    # avx512f alone is not the set GGML_AVX512 compiles for (f, cd, vl, dq, bw)
+    ("avx2 avx512f avx512_vnni", [], ["-DGGML_AVX512=ON", "-DGGML_AVX512_VNNI=ON"]),
+    ("avx2 avx512f avx512cd avx512vl avx512dq avx512bw", ["-DGGML_AVX512=ON"], ["-DGGML_AVX512_VNNI=ON"]),
+    ("avx2 avx512f avx512cd avx512vl avx512dq avx512bw avx512vbmi avx512_vnni avx512_bf16 amx_tile",
+     ["-DGGML_AVX512=ON", "-DGGML_AVX512_VBMI=ON", "-DGGML_AVX512_VNNI=ON", "-DGGML_AVX512_BF16=ON"], ["-DGGML_AMX_TILE=ON"]),
+])
+def test_llama_cpp_compiles_for_avx512_only_where_the_cpu_lists_it(cpu_flags: str, expected: list[str], absent: list[str]) -> None:
+    args = _cmake_args(cpu_flags)
+    assert "-DGGML_NATIVE=OFF" in args and "-DGGML_AVX2=ON" in args
+    assert all(flag in args for flag in expected) and not any(flag in args for flag in absent)
