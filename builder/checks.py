@@ -713,7 +713,9 @@ _CAP_BEFORE = re.compile(r"(?:\b(?:no|not|never)\b[^.;,]*?\b(?:more|longer|later
                          # "a little longer than 24 hours": close to the number, and not it
                          r"|\b(?:a little|a bit|slightly|just|somewhat) (?:more|longer|less|shorter|later|earlier|over|under|"
                          r"above|below|fewer|greater|higher|lower)(?: than)? $", re.IGNORECASE)
-_PER_AFTER = re.compile(r"\s*(?:\bper\s+|/\s*)((?:(?:cubic|square|troy|fluid)\s+)?[a-z]+)", re.IGNORECASE)
+# What a unit can be per: "grams per cubic centimeter", "dollars per troy ounce" (facts keeps them whole).
+PER_UNIT = r"(?:(?:cubic|square|troy|fluid)\s+)?[a-z]+"
+_PER_AFTER = re.compile(rf"\s*(?:\bper\s+|/\s*)({PER_UNIT})", re.IGNORECASE)
 # An amount in units of measure, not money: "15 euros" of "15 euros per day" is still what it costs.
 _AMOUNT_IN_UNITS = re.compile(rf"\d[\d,.]*\s?(?!(?:{_CURRENCIES})$)[^\W\d]+(?:\s[^\W\d]+)*", re.IGNORECASE)
 _LANGUAGE_BEFORE = re.compile(r"\b(?:in|into) ([A-Z][a-z]+),? (?:(?:in|on|from|by) )?$")  # "published in English in "

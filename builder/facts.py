@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from webscale_rl.builder.checks import (
     CODE_AND_VALUE,
     MEASURE_UNITS,
+    PER_UNIT,
     answer_is_example,
     lines,
     sentences,
@@ -34,7 +35,7 @@ _DATE = re.compile(
 _UNITS = MEASURE_UNITS + (
     "|people|students|children|members|pages|steps|players|seats|rooms|times|episodes|votes|species|countries|languages")
 # A unit per another is one unit: "19.3 grams per cubic centimeter", not "19.3 grams".
-_PER = r"(?:\s+per\s+(?:(?:cubic|square|troy|fluid)\s+)?[a-z]+\b)?"
+_PER = rf"(?:\s+per\s+{PER_UNIT}\b)?"
 _AMOUNT = re.compile(
     rf"(?<![\w.,^-])(?:[$€£]\s?)?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)"
     rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)")
