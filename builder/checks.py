@@ -703,7 +703,8 @@ def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: st
 # in "gcc -Wall -Wextra"), an open bound ("6 months" of "everyone aged 6 months and older"), a
 # cap ("try not to pause for more than 10 seconds"), the name a number belongs to, or the
 # language of the one edition it dates ("published in English in 1912": it came out in Italian first),
-# or the second half of a rate ("19.3 grams" of "19.3 grams per cubic centimeter" is a mass).
+# or the second half of a rate ("19.3 grams" of "19.3 grams per cubic centimeter" is a mass),
+# or the thing a name names ("Lorenz" of "a Lorenz curve" is a person, not the curve).
 _DASH_BEFORE = re.compile(r"(?:^|[\s(\[\"'`])--?$")
 _OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up|upwards|later|newer|earlier|younger|"
                          r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
@@ -719,6 +720,12 @@ _PER_AFTER = re.compile(rf"\s*(?:\bper\s+|/\s*)({PER_UNIT})", re.IGNORECASE)
 # An amount in units of measure, not money: "15 euros" of "15 euros per day" is still what it costs.
 _AMOUNT_IN_UNITS = re.compile(rf"\d[\d,.]*\s?(?!(?:{_CURRENCIES})$)[^\W\d]+(?:\s[^\W\d]+)*", re.IGNORECASE)
 _LANGUAGE_BEFORE = re.compile(r"\b(?:in|into) ([A-Z][a-z]+),? (?:(?:in|on|from|by) )?$")  # "published in English in "
+_ONE_NAME = re.compile(r"[A-Z][\w-]*")
+_NOUN_AFTER = re.compile(r"(?:['’]s)?\s+([a-z]+)\b")  # "Lorenz curve", "Euler's number"
+_NOT_NOUNS = {"via", "per", "like", "near", "without", "within", "across", "against", "toward", "towards", "upon", "onto",
+              "since", "until", "while", "because", "although", "though", "unless"}
+# A question after the name itself: "a Python port" is written in a language, "Euler's number" named after a person.
+_ASKS_THE_NAME = re.compile(r"\b(?:languages?|who|whom|whose|named (?:after|for))\b", re.IGNORECASE)
 # A question after a limit ("What is the maximum cost of a project?"): a bound is its answer.
 ASKS_LIMIT = re.compile(r"\b(?:maximum|minimum|max|min|limit|cap|ceiling|at least|at most|up to|threshold|"
                         r"requirements?|required|requires?|need|needs|needed)\b", re.IGNORECASE)
@@ -734,9 +741,12 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     "6 months" for the age group "6 months and older", "10 seconds" for "do not pause for more
     than 10 seconds", "24 hours" for "a little longer than 24 hours", "2.0" for the Apache 2.0
     License, 1912 for a book "published in English in 1912", "19.3 grams" for a density of "19.3
-    grams per cubic centimeter". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
+    grams per cubic centimeter", "Lorenz" for "a Lorenz curve". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
     takes a bound's number as its answer, one that names the thing takes its number
-    ("Which version of Gradio…?" → 5), and one that names the language takes its edition's year."""
+    ("Which version of Gradio…?" → 5), one that names the language takes its edition's year,
+    and one that names what a name names takes the name ("Which correction…?" → Bessel, of
+    "Bessel's correction"; "Which language…?" → Python, of "a Python port"; "Who…?" → Euler,
+    of "Euler's number")."""
     value = answer.strip().rstrip(".")
     uses = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
     asked = set(_words(question))
@@ -760,9 +770,15 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
         per = _PER_AFTER.match(evidence, m.end()) if _AMOUNT_IN_UNITS.fullmatch(value) else None
         return bool(per) and per.group(1).split()[-1].lower() not in asked
 
+    def cut_from_what_it_names(m: re.Match) -> bool:  # a one-word name before a noun the question does not say
+        noun = _NOUN_AFTER.match(evidence, m.end()) if _ONE_NAME.fullmatch(value) and not _ASKS_THE_NAME.search(question) else None
+        word = noun.group(1) if noun else ""
+        return bool(word) and word not in _FUNCTION_WORDS | _NOT_NOUNS and not word.endswith(("ed", "ly")) \
+            and not stems(word) & stems(question)
+
     def cut(m: re.Match) -> bool:
         return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or cut_to_a_language(m) \
-            or cut_from_bound(m) or cut_from_rate(m)
+            or cut_from_bound(m) or cut_from_rate(m) or cut_from_what_it_names(m)
 
     return bool(uses) and all(cut(m) for m in uses)
 
@@ -827,13 +843,35 @@ def _superlatives(text: str) -> set[str]:
     return {w for w in _SUPERLATIVE.findall(_BOUNDS.sub(" ", normalize(text))) if w not in _NOT_SUPERLATIVE}
 
 
+# A rank and the word it ranks: "the first step", "the largest city".
+_RANKED = re.compile(r"\b(first|second|third|last|final|most [a-z]+|least [a-z]+|best|worst|[a-z]{2,}est) ([a-z]+)\b")
+
+
+def _ranks_a_wider_kind(question: str, evidence: str) -> bool:
+    """"The first step in photosynthesis" of "the first fixation step": the evidence ranks its
+    answer among a narrower kind, in words the question leaves out, so the rank it states is
+    not the question's."""
+    asked, stated = normalize(question), normalize(evidence)
+    for rank, kind in _RANKED.findall(asked):
+        if rank.split()[-1] in _NOT_SUPERLATIVE or kind in _FUNCTION_WORDS or re.search(rf"\b{rank} {kind}\b", stated):
+            continue
+        for between in re.findall(rf"\b{rank} ((?:[a-z-]+ ){{1,2}}){kind}\b", stated):
+            # "the largest Australian city" is the question's "largest city of Australia";
+            # "the first two steps" still counts steps
+            if stems(between) and not stems(between) & stems(asked) and not set(between.split()) & _NUMBER_WORDS:
+                return True
+    return False
+
+
 def superlative_not_in_evidence(question: str, evidence: str) -> bool:
     """The question calls its answer the longest, highest or most something, and the evidence
     does not: "Which song on the album is the longest?" of a review that calls the song "the
     best moment" and "seven minutes long". The model adds the superlative; the document never
-    compared. (All ten labelled pairs with a superlative in the question are bad.)"""
+    compared. (All ten labelled pairs with a superlative in the question are bad.) So does a
+    rank the evidence gives only within a narrower kind ("the first fixation step")."""
     asked = _superlatives(question)
-    return bool(asked) and not asked <= _superlatives(evidence) and not _STATED_BOUND.search(normalize(evidence))
+    return (bool(asked) and not asked <= _superlatives(evidence) and not _STATED_BOUND.search(normalize(evidence))) \
+        or _ranks_a_wider_kind(question, evidence)
 
 
 # "stronger than", "more common than": the question compares its subject with another thing.

@@ -494,6 +494,14 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("What top speed does the Vela e-bike reach?", "25 km", "The Vela e-bike is limited to 25 km/h.", True),
     ("How many grams per cubic centimeter is the density of tungsten?", "19.3 grams",
      "Tungsten has a density of about 19.3 grams per cubic centimeter.", False),
+    # a name cut from the thing it names answers another question, unless the question names that thing
+    ("What shows how unequal incomes are?", "Lorenz", "The idea is easiest to see with a Lorenz curve.", True),
+    ("Which curve shows how unequal incomes are?", "Lorenz", "The idea is easiest to see with a Lorenz curve.", False),
+    ("Which correction divides by n - 1?", "Bessel", "The n - 1 version is called Bessel's correction.", False),
+    ("Who is the constant e named after?", "Euler", "It is often called Euler's number.", False),
+    ("What language is markdown-it-py written in?", "Python", "This is a Python port of markdown-it.", False),
+    ("Which flashcard method uses five boxes?", "Leitner", "Five labelled boxes, known as the Leitner system, work well.", True),
+    ("Where did the Curies work?", "Paris", "The Curies worked in Paris until 1906.", False),
 ])
 def test_an_answer_cut_from_what_its_evidence_says_with_it(question: str, answer: str, evidence: str, cut: bool) -> None:
     assert answer_cut_short(question, answer, evidence) is cut
@@ -532,6 +540,14 @@ def test_a_voltage_is_a_unit_a_bare_number_lacks() -> None:
     ("How many people must be in a room for at least two to share a birthday with even odds?",
      "With 23 people the chance is about 50%.", False),                              # a bound, not a claim
     ("Which forest did the rangers survey?", "The rangers surveyed the Black Forest in 2019.", False),
+    # a rank among a narrower kind is not a rank among all: the first fixation step is not the first step
+    ("What enzyme performs the first step of photosynthesis?",
+     "The enzyme that performs the first fixation step is RuBisCO.", True),
+    ("What enzyme performs the first fixation step of photosynthesis?",
+     "The enzyme that performs the first fixation step is RuBisCO.", False),
+    ("What is the largest city of Australia?", "Sydney is the largest Australian city by population.", False),
+    ("What is the largest lake in Africa?", "Lake Victoria is the largest tropical lake in the world.", True),
+    ("How long do the first months of the trial last?", "The first three months are a paid trial.", False),
 ])
 def test_a_superlative_the_evidence_does_not_state_is_made_up(question: str, evidence: str, unstated: bool) -> None:
     assert superlative_not_in_evidence(question, evidence) is unstated
