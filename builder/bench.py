@@ -75,7 +75,8 @@ def ratio_range(fused: list[dict], paper: list[dict], resamples: int = 2000, see
     """95% range of tokens per kept pair, fused / paper, over resamples of the documents (the
     same documents for both plans). A few documents keep 0 to 3 pairs each, so one run's ratio
     alone says little; the range says how much. None for the upper end: some resamples keep no
-    fused pair, so the data bound it from below only."""
+    fused pair, so the data bound it from below only. None in all when fused kept no pair at
+    all (or neither plan did): then the documents bound nothing."""
     rng = random.Random(seed)
     ratios = []
     for _ in range(resamples):
@@ -84,7 +85,7 @@ def ratio_range(fused: list[dict], paper: list[dict], resamples: int = 2000, see
         p_tokens, p_kept = (sum(paper[i][k] for i in picked) for k in ("tokens", "kept_pairs"))
         if f_kept or p_kept:
             ratios.append(math.inf if not f_kept else (f_tokens / f_kept) / (p_tokens / p_kept) if p_kept else 0.0)
-    if not ratios:
+    if not ratios or math.isinf(min(ratios)):
         return None
     ratios.sort()
     low, high = ratios[int(0.025 * len(ratios))], ratios[min(int(0.975 * len(ratios)), len(ratios) - 1)]
@@ -190,7 +191,7 @@ def table(result: dict) -> str:
         spread = llm.get("tokens_per_kept_pair_ratio_95")
         rows.append(("tokens per kept pair, fused / paper", _r(ratio),
                      f"{_n(fused['tokens_per_kept_pair'])} vs {_n(paper['tokens_per_kept_pair'])}; 95% range over resampled documents: "
-                     + (f"{spread[0]:.2f} to {_r(spread[1]) if spread[1] is not None else 'unbounded'}" if spread else "none, no pair kept")))
+                     + (f"{spread[0]:.2f} to {_r(spread[1]) if spread[1] is not None else 'unbounded'}" if spread else "none, a plan kept no pair")))
         sat = llm["saturation"]
         rows.append(("saturation: completion tokens/s, pipeline / plain replay", _r(sat["ratio"]),
                      f"{sat['pipeline_completion_tokens_per_s']:.1f} vs {sat['plain_completion_tokens_per_s']:.1f} tok/s, "

@@ -35,6 +35,8 @@ def test_the_range_of_tokens_per_kept_pair_over_resampled_documents():
     low, high = ratio_range(fused, paper)
     assert high is None and low == pytest.approx(2 / 3)
     assert ratio_range([{"tokens": 500, "kept_pairs": 0}] * 4, [{"tokens": 900, "kept_pairs": 0}] * 4) is None
+    # fused keeps nothing and paper one pair: no resample bounds the ratio at all
+    assert ratio_range([{"tokens": 500, "kept_pairs": 0}] * 4, [{"tokens": 900, "kept_pairs": 0}] * 3 + [paper[0]]) is None
 
 
 @pytest.mark.slow
