@@ -13,6 +13,7 @@ import keyword
 import re
 from collections.abc import Sequence
 
+from webscale_rl.eval.answers.numbers import replace_number_words
 from webscale_rl.eval.answers.tables import table
 from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import locate
@@ -561,11 +562,13 @@ def answer_as_asked(question: str, answer: str, answer_type: str) -> str:
 
 _ASKS_FORMULA = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:[\w-]+ )?(?:formula|equation)s?\b|\b(?:what|which) (?:formula|equation)s?\b")
 _YES_NO_OPENERS = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b", re.IGNORECASE)
+_ASKS_N_THINGS = re.compile(r"^(?:(?:what|which|who) (?:are|were) the|name the|which) (two|three|four|five|six)\b")
 
 
 def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
     """The answer is of the kind the question asks for: a count for "how many", a person for
-    "who", a time for "when", yes or no for a question that opens with "is/does/can..."."""
+    "who", a time for "when", yes or no for a question that opens with "is/does/can...", as many
+    things as "What are the two…?" asks for."""
     # the asking clause may follow a persona's preamble ("I'm pouring a slab. Is it fine to ...?"),
     # but "0.999... equal to 1" goes on the same sentence
     q = normalize(re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip())[-1])
@@ -581,6 +584,9 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
         return answer_type in ("number", "expression") or bool(_numbers(answer))
     if _ASKS_FORMULA.search(q):  # a formula, not the figure it gives: "What is the formula for the new e-steps?" -> 100
         return answer_type == "expression"
+    counted = _ASKS_N_THINGS.match(q)  # "What are the two licenses...?" -> one licence answers half of it
+    if counted and len(_list_items(answer)) != int(replace_number_words(counted.group(1))):
+        return False
     if re.match(r"^who (?:were|are)\b", q):  # "Who were the leading figures ...?" asks for more than one
         return answer_type == "list" or bool(re.search(r",|\band\b|&", answer))
     if re.match(r"^who\b", q):  # a person or a group: not a figure, not "American"

@@ -370,6 +370,11 @@ def test_a_word_capitalised_only_in_headings_is_no_name() -> None:
     ("Who were the leading figures in the negotiations of the Bretton Woods system?", "John Maynard Keynes", "name", False),
     ("Who were the leading figures in the negotiations of the Bretton Woods system?",
      "John Maynard Keynes and Harry Dexter White", "list", True),
+    # "the two licences" asks for two: one is half the answer
+    ("What are the two licenses the GNU MP Library comes with?", "GNU Lesser General Public License", "name", False),
+    ("What are the two licenses the GNU MP Library comes with?", "GNU LGPL and GNU GPL", "list", True),
+    ("Which three countries border Luxembourg?", "France", "name", False),
+    ("What is the distance between the two towers?", "1,280 metres", "number", True),  # "the two" names the towers
     ("When did the Golden Gate Bridge open?", "the bridge", "short_phrase", False),
     ("Is 91 a prime number?", "no", "yes_no", True),
     ("Is 0.999... equal to 1?", "yes", "yes_no", True),                      # the ellipsis ends no sentence
