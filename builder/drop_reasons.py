@@ -40,7 +40,7 @@ REASONS: dict[str, str] = {
     "question_leaks_answer": "the question already contains its answer, most of its words or the surname of the person it names",
     "question_names_a_persona": "the question speaks of the persona it was written for ('for a home network storage enthusiast') instead of what it asks about",
     "question_refers_to_passage": "the question points at a text or a writer the reader never sees ('the passage', 'the following', 'the first fact', 'have you been')",
-    "answer_does_not_fit_question": "the answer is not the kind the question asks for (a count for 'how many', a person for 'who', ...)",
+    "answer_does_not_fit_question": "the answer is not the kind the question asks for (a count for 'how many', a person for 'who', two things for 'What are the two…', ...)",
     "question_not_grounded": "most of what the question talks about is not in the document (copied from an example or made up)",
     "question_not_specific": "the question does not name what it asks about, so it only makes sense next to its document",
     # the check stage (stage 4)
