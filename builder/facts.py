@@ -80,6 +80,10 @@ _LICENCE = re.compile(r"\b(?:\d-[Cc]lause\s+)?(?:[A-Z][\w-]*\s+){1,6}?(?:v?\d+(?
                       r"(?:,?\s+[Vv]ersion\s+\d+(?:\.\d+)*|\s+v?\d+(?:\.\d+)*(?![\w.]))?")
 # A link's address states nothing: "(https://github.com/psf/requests/network/dependents?package_id=UGFja...)"
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`'\"]+")
+# A sentence that sends the reader elsewhere states nothing of its own: "See the GNU General
+# Public License for more details.", "Consult the Changelog page for fixes".
+_POINTER = re.compile(r"^[^A-Za-z]*(?:(?:please|for (?:more|further) (?:details|information),?)\s+)?"
+                      r"(?:see|refer to|visit|read|consult|check out)\b", re.IGNORECASE)
 _LABEL = re.compile(r"[^A-Za-z]*[^:\n]{1,40}:\s*[^A-Za-z]*")  # a list item's label: "- `Tasks`_: ", "**Trainers**: "
 
 
@@ -222,7 +226,7 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
 
 def candidates(document: str, subject: str) -> list[Fact]:
     """Every fact of the document, in document order: statements only (no title, heading,
-    question or fragment), each value once (a value stated twice is ambiguous as an answer
+    question, fragment or pointer to another text), each value once (a value stated twice is ambiguous as an answer
     only if the sentences differ; the first statement is kept)."""
     title = document.strip().split("\n", 1)[0]
     seen: set[str] = set()
@@ -233,8 +237,8 @@ def candidates(document: str, subject: str) -> list[Fact]:
         given = CODE_AND_VALUE.search(sentence)
         if given and _CODE_SIGNS.search(given.group("code")):  # other sentences with code in them are left alone
             spans = [(given.group("value").strip("`"), "expression", "")]
-        elif len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence):
-            continue  # a fragment, or a line of code
+        elif len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence) or _POINTER.search(sentence):
+            continue  # a fragment, a line of code, or a pointer to another text
         else:
             spans = _spans(sentence, subject)
         for answer, answer_type, clause in spans:

@@ -165,6 +165,17 @@ def test_prompts_commands_and_badges_are_code_not_statements() -> None:
     assert found["Dana Whitfield"] == "name" and found["2019"] == "date"
 
 
+def test_a_sentence_that_points_elsewhere_states_nothing() -> None:
+    doc = ("Fetchwell HTTP client\n"
+           "See the GNU General Public License for more details on what you may do.\n"
+           "For more information, see the Usage and Configuration section of the manual.\n"
+           "Readers who know the Requests library will find Fetchwell familiar.\n"
+           "Fetchwell is distributed under the Mozilla Public License 2.0 by its authors.")
+    found = facts_of(doc, "Fetchwell HTTP client")
+    assert not {"GNU General Public License", "Usage and Configuration"} & set(found)
+    assert found["Mozilla Public License 2.0"] == "name" and found["Requests"] == "name"
+
+
 def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
     dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
     assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
