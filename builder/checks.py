@@ -323,6 +323,7 @@ _TIME_RELATIVE = re.compile(
 _EDITION = re.compile(r"\b(?:[A-Z][\w'-]+\s+){0,4}(?:Open|Tournament|Festival|Championships?|Marathon|Fair|Cup"
                       r"|Awards|Games|Summit|Expo|Show|Election)\b")
 _YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d\b")  # not a rating: "the under-1600 section"
+_ORDINAL_BEFORE = re.compile(r"\b\d+(?:st|nd|rd|th)\s+$")
 # "What is the name of the Python HTTP library?": a name asked for by kind alone, with nothing
 # after the kind that says which one (a clause, a participle or a preposition, a number, a title,
 # a named owner). All five labelled pairs of this shape are bad; "…of the meteor shower left
@@ -349,8 +350,9 @@ def names_one_of_many(question: str) -> bool:
         return True
     if _UNTITLED_WORK.search(question) and not (_TITLE_QUOTED.search(question) or _YEAR.search(question)):
         return True  # "Darwin's 1859 book" is one book
-    edition = _EDITION.search(question)
-    return bool(edition) and not _YEAR.search(question) and not _proper_names(question.replace(edition.group(0), " "))
+    edition = _EDITION.search(question)  # "the 32nd Lakeshore Open" is one edition, as "the 2023 Lakeshore Open" is
+    return (bool(edition) and not _YEAR.search(question) and not _ORDINAL_BEFORE.search(question[:edition.start()])
+            and not _proper_names(question.replace(edition.group(0), " ")))
 
 
 # A news story's dateline ("MILLBROOK, September 9 - ..."). With a region ("MILLBROOK, Vt. -")

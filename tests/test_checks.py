@@ -299,6 +299,8 @@ def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool)
     ("How many players played in the 2023 Lakeshore Open Chess Tournament?", "Lakeshore Open", True),
     ("Which teenager won the Lakeshore Open Chess Tournament in the under-1600 section?", "Lakeshore Open", False),  # a rating, no year
     ("On which date did Daniel Reyes of Fairmont win the Lakeshore Open?", "Lakeshore Open", True),
+    ("Which teenager won the 32nd Lakeshore Open on Sunday?", "Lakeshore Open", True),  # its ordinal says which
+    ("Which teenager won the 32nd Lakeshore Open Chess Tournament?", "Lakeshore Open", True),
     ("How many countries attended the Bretton Woods Conference?", "the Bretton Woods system", True),  # one meeting
     # a name asked for by kind alone: which library, which race?
     ("What is the name of the Python HTTP library?", "Python HTTP libraries", False),
