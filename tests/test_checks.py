@@ -722,3 +722,14 @@ def test_a_sentence_its_writer_wrapped_over_lines_is_read_whole() -> None:
             "Download our app")
     assert lines(spec) == spec.splitlines()                      # fields and menus stay one per line
     assert "Fetchwell is a small HTTP client" in sentences(readme)[2]
+
+
+def test_a_semicolon_between_words_of_prose_does_not_make_a_line_code() -> None:
+    notice = ("Fetchwell is free software; you can redistribute it and/or modify it under the\n"
+              "terms of the Mozilla Public License, version 2.0, as its authors publish it.\n"
+              "for (i = 0; i < n; i++) total += i;\n"
+              "retries++;\n"
+              "and more words follow here")
+    assert lines(notice)[0] == ("Fetchwell is free software; you can redistribute it and/or modify it under the "
+                                "terms of the Mozilla Public License, version 2.0, as its authors publish it.")
+    assert lines(notice)[1:] == notice.splitlines()[2:]          # a statement of code ends with it

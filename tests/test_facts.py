@@ -165,6 +165,15 @@ def test_prompts_commands_and_badges_are_code_not_statements() -> None:
     assert found["Dana Whitfield"] == "name" and found["2019"] == "date"
 
 
+def test_a_semicolon_between_words_is_punctuation_and_one_in_code_is_code() -> None:
+    doc = ("Fetchwell HTTP client\n"
+           "Fetchwell is free software; you can redistribute it under the Mozilla Public License 2.0 from Dana Whitfield.\n"
+           "int year = 2019; printf(\"Released by Marta Olsen\");\n")
+    found = facts_of(doc, "Fetchwell HTTP client")
+    assert found["Mozilla Public License 2.0"] == "name" and found["Dana Whitfield"] == "name"
+    assert not {"2019", "Marta Olsen"} & set(found)
+
+
 def test_a_sentence_that_points_elsewhere_states_nothing() -> None:
     doc = ("Fetchwell HTTP client\n"
            "See the GNU General Public License for more details on what you may do.\n"
