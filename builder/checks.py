@@ -573,7 +573,7 @@ _ASKS_N_THINGS = re.compile(r"^(?:(?:what|which|who) (?:are|were) the|name the|w
 def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
     """The answer is of the kind the question asks for: a count for "how many", a person for
     "who", a time for "when", yes or no for a question that opens with "is/does/can...", as many
-    things as "What are the two…?" asks for."""
+    things as "What are the two…?" asks for, a use for "What is X used for?"."""
     # the asking clause may follow a persona's preamble ("I'm pouring a slab. Is it fine to ...?"),
     # but "0.999... equal to 1" goes on the same sentence
     q = normalize(re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip())[-1])
@@ -589,6 +589,8 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
         return answer_type in ("number", "expression") or bool(_numbers(answer))
     if _ASKS_FORMULA.search(q):  # a formula, not the figure it gives: "What is the formula for the new e-steps?" -> 100
         return answer_type == "expression"
+    if re.search(r"\bused for\W*$", q):  # "What is GNU Wget used for?" asks for a use: not a name ("Web"), a figure or a date
+        return answer_type not in ("name", "number", "date")
     counted = _ASKS_N_THINGS.match(q)  # "What are the two licenses...?" -> one licence answers half of it
     if counted and len(_list_items(answer)) != int(replace_number_words(counted.group(1))):
         return False

@@ -372,6 +372,10 @@ def test_a_word_capitalised_only_in_headings_is_no_name() -> None:
     ("Who were the leading figures in the negotiations of the Bretton Woods system?", "John Maynard Keynes", "name", False),
     ("Who were the leading figures in the negotiations of the Bretton Woods system?",
      "John Maynard Keynes and Harry Dexter White", "list", True),
+    # "used for" asks for a use: "Web" of "download of files from the Web" is none
+    ("What is GNU Wget used for?", "Web", "name", False),
+    ("What is GNU Wget used for?", "non-interactive download of files from the Web", "short_phrase", True),
+    ("What is the tool used for generating documentation for nghttp2?", "Sphinx", "name", True),
     # "the two licences" asks for two: one is half the answer
     ("What are the two licenses the GNU MP Library comes with?", "GNU Lesser General Public License", "name", False),
     ("What are the two licenses the GNU MP Library comes with?", "GNU LGPL and GNU GPL", "list", True),
