@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 PAPER = "https://arxiv.org/abs/2510.06499"
 # Sample documents offered as examples: ones the default model keeps pairs for, a few domains,
 # and planted junk that shows a drop.
+# Gradio lays highlighted text out with `word-break: break-all`, which cuts the document's words
+# at the panel's edge ("worked l / ong hours"); the evidence is prose, so lines break between words.
+CSS = "#evidence .textfield { word-break: normal; overflow-wrap: anywhere; }"
 TICK = 1.0  # seconds between updates of the running clock when no stage has news
 EXAMPLE_IDS = ("b-023", "a-010", "b-027", "a-017", "junk-005", "junk-015", "junk-009")
 INTRO = f"""# Webscale-RL: a document in, verifiable QA pairs out
@@ -168,7 +171,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
         download = gr.DownloadButton("Download kept pairs (JSONL, default schema)", visible=False,
                                      elem_id="download")
         dropped = gr.Dataframe(headers=views.DROPPED_HEADERS, label="Dropped pairs, and why", elem_id="dropped",
-                               interactive=False, wrap=True)
+                               interactive=False, wrap=True, column_widths=views.DROPPED_WIDTHS)
         usage = gr.Dataframe(headers=views.USAGE_HEADERS, label="Latency and tokens per stage", elem_id="usage",
                              interactive=False)
         outputs = [status, filter_box, identity_box, evidence, kept, dropped, usage, download]
@@ -184,7 +187,7 @@ def launch(demo: gr.Blocks, *, host: str | None = None, port: int | None = None,
     and the MCP server; errors are never shown with their details."""
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
     demo.launch(server_name=host, server_port=port, mcp_server=True, ssr_mode=False, show_error=False,
-                footer_links=["api", "gradio"], **kwargs)
+                footer_links=["api", "gradio"], css=CSS, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,6 +59,17 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def fits_its_panel(page: Page, selector: str) -> bool:
+    """Every column of the panel's table is inside the panel: none is cut off behind a scroll bar."""
+    return page.locator(selector).evaluate(
+        "el => el.querySelector('table').getBoundingClientRect().right <= el.getBoundingClientRect().right + 1")
+
+
+def breaks_lines_between_words(page: Page) -> bool:
+    """The highlighted document wraps its lines between words, not inside them ("worked l / ong")."""
+    return page.locator("#evidence .textfield").evaluate("el => getComputedStyle(el).wordBreak") != "break-all"
+
+
 def run_and_watch(page: Page) -> None:
     """Click run; the live stage log must show a call in progress before the outcome."""
     page.locator("#run").click()
@@ -109,6 +120,7 @@ def test_a_document_that_instructs_the_model_is_just_text(page, tiny_app, tiny_s
     page.locator("#run").click()
     expect(page.locator("#status")).to_contain_text("Done in", timeout=MODEL_WAIT)
     expect(page.locator("#evidence")).to_contain_text('<img src=x onerror="window.__pwned=1">')
+    assert breaks_lines_between_words(page)
     assert page.evaluate("window.__pwned") is None and dialogs == []
     assert tiny_server.url not in page.locator("body").inner_text()
     shot(page, "instructions-in-document")
@@ -154,6 +166,8 @@ def test_a_full_run_renders_pairs_and_downloads_them(page, default_server, tmp_p
         for stage in ("filter + identify", "generate", "check", "total"):
             expect(page.locator("#usage")).to_contain_text(stage)
         shot(page, "default-done")
+        assert breaks_lines_between_words(page)
+        assert fits_its_panel(page, "#kept") and fits_its_panel(page, "#dropped")  # "dropped because" too
         kept_table_text = " ".join(page.locator("#kept").inner_text().split())
         with page.expect_download() as download:
             page.locator("#download").click()
