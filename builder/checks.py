@@ -61,11 +61,12 @@ _SENTENCE_END = re.compile(
 _BLOCK_START = re.compile(r"\s*(?:[-*+•]\s|\d+[.)]\s|#|>|\||\.\.\s|:\w+:|([=~^`-])\1\1|\$\s)|\s{4}")
 _WRAP_WIDTH = 60  # a line at least this long that stops mid-sentence was wrapped by its writer
 # Lines that are never part of a wrapped sentence: code ("total=31", "print(x)"), a labelled
-# field of a spec sheet ("Condenser: Abbe type, ..."), a row or a menu of links ("Terms | Privacy").
+# field of a spec sheet ("Condenser: Abbe type, ..."; a clause with "is" before its colon is
+# prose: "MUNGE is free software: you can ..."), a row or a menu of links ("Terms | Privacy").
 # A semicolon between two words of prose ("Make is free software; you can redistribute it")
 # is punctuation; anywhere else ("x++;", "end;", "a;b") it ends a statement of code.
 CODE_SEMICOLON = r"(?<![A-Za-z]);|;(?!\s+[a-z])"
-_NOT_PROSE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*[A-Z][\w /&-]{{0,30}}:\s|\s\|\s")
+_NOT_PROSE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*(?![^:]*\b(?:is|are|was|were)\b)[A-Z][\w /&-]{{0,30}}:\s|\s\|\s")
 
 
 def lines(document: str) -> list[str]:

@@ -725,6 +725,9 @@ def test_a_sentence_its_writer_wrapped_over_lines_is_read_whole() -> None:
             "Terms of Use | Privacy Policy | Cookie Policy | Imprint | Security\n"
             "Download our app")
     assert lines(spec) == spec.splitlines()                      # fields and menus stay one per line
+    notice = ("MUNGE is free software: you can redistribute it and/or modify it under\n"
+              "the terms of the GNU General Public License, version 3 or any later one.")
+    assert lines(notice) == [" ".join(notice.split("\n"))]      # a clause before a colon is no field label
     assert "Fetchwell is a small HTTP client" in sentences(readme)[2]
 
 
