@@ -24,12 +24,12 @@ from webscale_rl.space import engine, views
 logger = logging.getLogger(__name__)
 
 PAPER = "https://arxiv.org/abs/2510.06499"
-# Sample documents offered as examples: ones the default model keeps pairs for, a few domains,
-# and planted junk that shows a drop.
 # Gradio lays highlighted text out with `word-break: break-all`, which cuts the document's words
 # at the panel's edge ("worked l / ong hours"); the evidence is prose, so lines break between words.
 CSS = "#evidence .textfield { word-break: normal; overflow-wrap: anywhere; }"
 TICK = 1.0  # seconds between updates of the running clock when no stage has news
+# Sample documents offered as examples: ones the default model keeps pairs for, a few domains,
+# and planted junk that shows a drop.
 EXAMPLE_IDS = ("b-023", "a-010", "b-027", "a-017", "junk-005", "junk-015", "junk-009")
 INTRO = f"""# Webscale-RL: a document in, verifiable QA pairs out
 
