@@ -569,6 +569,7 @@ def answer_as_asked(question: str, answer: str, answer_type: str) -> str:
 _ASKS_FORMULA = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:[\w-]+ )?(?:formula|equation)s?\b|\b(?:what|which) (?:formula|equation)s?\b")
 _YES_NO_OPENERS = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b", re.IGNORECASE)
 _ASKS_N_THINGS = re.compile(r"^(?:(?:what|which|who) (?:are|were) the|name the|which) (two|three|four|five|six)\b")
+_ASKS_A_USE = re.compile(r"\bused for\W*$")
 
 
 def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
@@ -590,7 +591,7 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
         return answer_type in ("number", "expression") or bool(_numbers(answer))
     if _ASKS_FORMULA.search(q):  # a formula, not the figure it gives: "What is the formula for the new e-steps?" -> 100
         return answer_type == "expression"
-    if re.search(r"\bused for\W*$", q):  # "What is GNU Wget used for?" asks for a use: not a name ("Web"), a figure or a date
+    if _ASKS_A_USE.search(q):  # "What is GNU Wget used for?" asks for a use: not a name ("Web"), a figure or a date
         return answer_type not in ("name", "number", "date")
     counted = _ASKS_N_THINGS.match(q)  # "What are the two licenses...?" -> one licence answers half of it
     if counted and len(_list_items(answer)) != int(replace_number_words(counted.group(1))):
