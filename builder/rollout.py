@@ -214,12 +214,13 @@ def _drop(result: dict, dropped: list[tuple[dict, str]]) -> None:
 
 
 async def _screen(document: str, call: _Caller, settings: Settings) -> StageResult:
-    """Stage 1 and the topic and personas of stage 2: first the short look at the opening that
-    catches a fragment (`opening`, with the filter's endpoint and sampling), then the screen
-    (fused) or the filter and identify calls (paper)."""
-    start = opening.decide(await _guard("opening", call("filter", opening.messages(document), opening.SCHEMA, account="opening")))
-    if not start.keep:
-        return start
+    """Stage 1 and the topic and personas of stage 2: first, unless the document opens with a
+    title, the short look at the opening that catches a fragment (`opening`, with the filter's
+    endpoint and sampling), then the screen (fused) or the filter and identify calls (paper)."""
+    if not opening.titled(document):
+        start = opening.decide(await _guard("opening", call("filter", opening.messages(document), opening.SCHEMA, account="opening")))
+        if not start.keep:
+            return start
     if settings.call_plan == "fused":
         reply = await _guard("screen", call(SCREEN, screen.messages(document), screen.SCHEMA, account="screen"))
         return screen.decide(reply, settings.max_personas)

@@ -19,10 +19,10 @@ DROPPED_HEADERS = ["#", "question", "answer", "answer type", "dropped because", 
 # "dropped because" holds a sentence (a reason in plain words, with its examples): it gets the room.
 DROPPED_WIDTHS = ["3%", "27%", "11%", "7%", "34%", "10%", "8%"]
 USAGE_HEADERS = ["stage", "calls", "prompt tokens", "completion tokens", "seconds"]
-PLANS = {"fused": "fused: a short look at the opening, filter + identify in one call, the domain in a short call on the "
+PLANS = {"fused": "fused: a short look at the opening (none for a titled document), filter + identify in one call, the domain in a short call on the "
                   "topic, all questions in one call, each of the check's three readings in one call for all pairs "
                   "(at most 8 calls, but for pairs that cite one sentence, which the evidence reading takes apart)",
-         "paper": "paper: the look at the opening, then one call per stage and per persona, as in the paper (4 + 2k "
+         "paper": "paper: the look at the opening (none for a titled document), then one call per stage and per persona, as in the paper (4 + 2k "
                   "calls for k personas), "
                   "and the check's two further readings per surviving pair"}
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+from webscale_rl.builder.stages import opening
+
 
 def sample_slice(good: int, planted: tuple[str, ...] = ("too_short", "boilerplate")) -> list[dict]:
     """The first `good` documents of good_a.jsonl, then one planted junk document of each kind."""
@@ -16,3 +18,11 @@ def sample_slice(good: int, planted: tuple[str, ...] = ("too_short", "boilerplat
 
     junk = read("junk.jsonl")
     return read("good_a.jsonl")[:good] + [next(d for d in junk if d["meta"]["planted"] == kind) for kind in planted]
+
+
+def first_calls_answered(stats: dict, texts: list[str]) -> bool:
+    """Every document that reached the model had its first call answered: the look at its
+    opening, or the screen for a titled one, which gets no look at its opening."""
+    untitled = sum(not opening.titled(text) for text in texts)
+    calls = {stage: stats["llm"].get(stage, {}).get("calls", 0) for stage in ("opening", "screen")}
+    return calls["opening"] >= untitled and calls["screen"] >= len(texts) - untitled

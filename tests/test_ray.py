@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sample_slice import sample_slice
+from sample_slice import first_calls_answered, sample_slice
 from webscale_rl.builder.config import load_config
 from webscale_rl.builder.documents import dropped_documents
 from webscale_rl.builder.pipeline import build, make_executor, run_stage
@@ -97,7 +97,9 @@ def test_ray_build_gives_every_document_and_record_the_local_builds_id(tmp_path,
         assert stats["documents_in"] == len(docs)
         assert stats["documents_in"] == sum(stats["document_drops"].values()) + stats["documents_with_pairs"]
     assert ray_stats["document_drops"] == local_stats["document_drops"]
-    assert ray_stats["llm"]["opening"]["calls"] == local_stats["llm"]["opening"]["calls"] == 4  # every document's first call
+    assert {stage: tally["calls"] for stage, tally in ray_stats["llm"].items() if stage in ("opening", "screen")} \
+        == {stage: tally["calls"] for stage, tally in local_stats["llm"].items() if stage in ("opening", "screen")}
+    assert first_calls_answered(ray_stats, [d["text"] for d in docs[:4]])  # the four good ones; the heuristics drop the rest
     ranks = {p.name.split("_")[0] for p in (tmp_path / "ray" / ".work" / "llm" / "output").glob("*.jsonl")}
     assert ranks == {f"{r:05d}" for r in range(TASKS)}, ranks  # both Ray tasks of the LLM stage did work
     status = collect(tmp_path / "ray")  # `webscale-rl status` reads a Ray run as it reads a local one

@@ -14,6 +14,7 @@ import pytest
 from datatrove.data import Document
 
 from webscale_rl.builder import checks
+from webscale_rl.builder.inputs import sample_corpus_rows
 from webscale_rl.builder.rollout import Settings, rollout
 from webscale_rl.builder.stages import check, domain, filter as filter_stage, generate, identify, opening, screen
 from webscale_rl.transport import Completion, TransportError
@@ -163,6 +164,49 @@ def test_a_fragment_is_dropped_on_its_opening_before_the_long_call(call_plan):
     assert result["filter_rationale"] == "a fix someone suggested earlier"  # what the Space shows as the why
     assert fake.payloads[0]["messages"][-1]["content"] == "Opening:\n" + opening.opening(DOC.text)
     assert fake.payloads[0]["max_tokens"] == Settings().max_tokens["filter"]
+
+
+def test_a_titled_document_gets_no_look_at_its_opening():
+    titled = Document(id="doc-3", text="The Harbour Bridge of Port Avalon\n\n" + DOC.text)
+    fake = Scripted(screen=[screened(boilerplate="yes")], opening=[{"refers_to": "nothing outside it: it is a fragment", "fragment": "yes"}])
+    result = asyncio.run(rollout(titled, fake, Settings()))
+    assert result["drop_reason"] == "llm_filter_not_informative" and dict(fake.calls) == {"screen": 1}
+
+
+@pytest.mark.parametrize("text", [
+    "Understanding List Comprehensions in Python\n\nA list comprehension is a compact way to build a list.",
+    "Counting Words in Python with a Dictionary\n\nA common exercise counts words.",
+    "Tungsten\n\nTungsten is a chemical element with the symbol W.",
+    "e (mathematical constant)\n\nThe number e is a mathematical constant.",
+    "Re: Can I freeze cooked rice?\n\nShort answer: yes.",
+    "tld\n===\nExtract the top level domain from the URL given.",
+    '<p align="center">\n  <img src="logo.png">\n</p>\n\n# httpx-sse\n\nConsume Server-Sent Events.',
+    "<!--\nCopyright 2024 The Authors.\n-->\n.. image:: https://example.org/logo.png\n   :alt: logo\n\nbrotli\n======\nA compression format.",
+])
+def test_a_title_is_seen_below_markup_and_in_its_forms(text):
+    assert opening.titled(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Same problem here\n\nI swapped the fuse and the dryer still will not start.",
+    "Yes, but only if you did the second step first.\n\nUndo it and hold the bracket flat.",
+    "Thanks everyone\n\nIn the end I went with the cheaper one.",
+    "Update\n\nSo I tried what you said.",
+    "The Haber process makes ammonia from nitrogen and hydrogen over an iron catalyst.",
+    "",
+])
+def test_a_reply_or_a_plain_paragraph_is_not_titled(text):
+    assert not opening.titled(text)
+
+
+def test_no_planted_fragment_of_the_sample_corpus_passes_as_titled():
+    fragments = [row for row in sample_corpus_rows() if row["meta"].get("planted") == "fragment"]
+    assert len(fragments) == 3 and not any(opening.titled(row["text"]) for row in fragments)
+
+
+def test_the_opening_starts_at_the_text_below_markup():
+    text = '<!---\nLicensed to the ASF.\n-->\n<p align="center">\n  <img src="logo.png">\n</p>\n\nhf-xet is a client.'
+    assert opening.opening(text) == "hf-xet is a client."
 
 
 def test_the_opening_is_the_first_sentences_cut_at_a_space():

@@ -112,8 +112,9 @@ def kept_run(plan: str = "fused") -> tuple[engine.Run, Scripted]:
 def test_each_call_is_named_as_the_rollout_accounts_it(plan):
     run, fake = kept_run(plan)
     names = [c.stage for c in run.calls]
-    assert names == {"fused": ["opening", "screen", "domain", "generate", "generate", "check", "check_standalone", "check_evidence"],
-                     "paper": ["opening", "filter", "identify", "domain", "generate", "generate", "generate", "generate", "check", "check",
+    # a-017 opens with its title, so its first call is the screen: no look at its opening
+    assert names == {"fused": ["screen", "domain", "generate", "generate", "check", "check_standalone", "check_evidence"],
+                     "paper": ["filter", "identify", "domain", "generate", "generate", "generate", "generate", "check", "check",
                                "check_standalone", "check_evidence"]}[plan]
     assert {s: names.count(s) for s in names} == {s: u["calls"] for s, u in run.result["usage"].items()}
     assert all(c.state == "done" and c.seconds is not None and c.prompt_tokens == 100 for c in run.calls)
@@ -202,7 +203,7 @@ def test_filter_drop_shows_the_verdict_and_stops():
 
 
 def test_a_fragment_shows_what_its_opening_refers_to_and_stops():
-    run = run_scripted(Scripted(opening=[{"refers_to": "a bracket fix from an earlier post", "fragment": "yes"}]))
+    run = run_scripted(Scripted(opening=[{"refers_to": "a bracket fix from an earlier post", "fragment": "yes"}]), text=ROWS["junk-015"]["text"])
     early = run.early_screen(3)
     assert early == {"keep": False, "reason": "llm_filter_not_self_contained", "rationale": "a bracket fix from an earlier post"}
     assert "**dropped**: the LLM filter judged the document a fragment" in views.filter_md(run, early)
