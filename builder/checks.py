@@ -62,18 +62,20 @@ _BLOCK_START = re.compile(r"\s*(?:[-*+•]\s|\d+[.)]\s|#|>|\||\.\.\s|:\w+:|([=~^
 _WRAP_WIDTH = 60  # a line at least this long that stops mid-sentence was wrapped by its writer
 # Lines that are never part of a wrapped sentence: code ("total=31", "print(x)"), a labelled
 # field of a spec sheet ("Condenser: Abbe type, ..."; a clause with "is" before its colon is
-# prose: "MUNGE is free software: you can ..."), a row or a menu of links ("Terms | Privacy").
+# prose: "MUNGE is free software: you can ..."), a row or a menu of links ("Terms | Privacy"),
+# a badge ("[![PyPI](…)](…)") or a link's definition ("[pypi]: https://… \"PyPI\"").
 # A semicolon between two words of prose ("Make is free software; you can redistribute it")
 # is punctuation; anywhere else ("x++;", "end;", "a;b") it ends a statement of code.
 CODE_SEMICOLON = r"(?<![A-Za-z]);|;(?!\s+[a-z])"
-_NOT_PROSE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*(?![^:]*\b(?:is|are|was|were)\b)[A-Z][\w /&-]{{0,30}}:\s|\s\|\s")
+_NOT_PROSE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*(?![^:]*\b(?:is|are|was|were)\b)[A-Z][\w /&-]{{0,30}}:\s|\s\|\s|^\s*\[?!\[|^\s*\[[^\]]+\]:\s")
 
 
 def lines(document: str) -> list[str]:
     """The document's lines with hard wraps undone: READMEs, rst and plain-text mail wrap a
     sentence over several lines ("distributed under the Creative Commons\n  Attribution ... 3.0
     United States license."), and read line by line it is two fragments, neither a statement.
-    A line joins the one before when that one stops mid-sentence (no closing punctuation) and
+    A line joins the one before when that one stops mid-sentence (no closing punctuation; a
+    bracket or quote closes nothing on its own: "... or (at your option)" goes on) and
     either this one goes on in lowercase or the one before is as long as a wrapped line; a
     line that starts a block (a list item, a heading, code) never joins, and nothing inside a
     fenced code block does. Spec sheets ("Weight: 2 kg") stay one line each."""
@@ -93,7 +95,7 @@ def lines(document: str) -> list[str]:
         else:
             out.append(line)
         last = stripped
-        joinable = not fenced and prose and not stripped.startswith(("#", "|")) and len(stripped.split()) >= 3 and re.search(r"[.!?:;\"')\]]$", stripped) is None
+        joinable = not fenced and prose and not stripped.startswith(("#", "|")) and len(stripped.split()) >= 3 and re.search(r"[.!?:;][\"')\]]*$", stripped) is None
     return out
 
 

@@ -731,6 +731,19 @@ def test_a_sentence_its_writer_wrapped_over_lines_is_read_whole() -> None:
     assert "Fetchwell is a small HTTP client" in sentences(readme)[2]
 
 
+def test_a_bracket_or_quote_ends_a_line_only_after_a_stop() -> None:
+    notice = ("Fetchwell is distributed under the Mozilla Public License, version 2.0, or (at your option)\n"
+              "any later version of it.\n"
+              "Its tests run on CPython and PyPy (as of version 3.2.)\n"
+              "Each release is signed.")
+    assert lines(notice) == [notice.splitlines()[0] + " any later version of it.", *notice.splitlines()[2:]]
+    badges = ("[![PyPI](https://img.shields.io/pypi/v/fetchwell)](https://pypi.org/project/fetchwell)\n"
+              "[![Docs](https://img.shields.io/readthedocs/fetchwell)](https://fetchwell.readthedocs.io)\n"
+              "[pypi]: https://pypi.org/project/fetchwell \"PyPI\"\n"
+              "[docs]: https://fetchwell.readthedocs.io \"Read the Docs\"")
+    assert lines(badges) == badges.splitlines()                  # badges and link definitions stay one per line
+
+
 def test_a_semicolon_between_words_of_prose_does_not_make_a_line_code() -> None:
     notice = ("Fetchwell is free software; you can redistribute it and/or modify it under the\n"
               "terms of the Mozilla Public License, version 2.0, as its authors publish it.\n"
