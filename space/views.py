@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 
+from webscale_rl.builder.stages import opening
 from webscale_rl.space.engine import STAGE_TITLES, Run, plain
 
 # A kept pair's evidence is highlighted in the document, so the table leaves room for the verdicts.
@@ -76,7 +77,8 @@ def filter_md(run: Run, early: dict) -> str:
     if "keep" not in early:
         return "### 1. Filter\n" + ("not reached." if run.finished else "waiting for the model...")
     verdict = "**kept** (informative and self-contained)" if early["keep"] else f"**dropped**: {esc(plain(early['reason']))}"
-    return f"### 1. Filter\n{verdict}\n\nThe model read it as: *{esc(early['rationale']) or '-'}*"
+    titled = "\n\nIt opens with a title, so no call looked at its opening for a fragment." if opening.titled(run.text) else ""
+    return f"### 1. Filter\n{verdict}\n\nThe model read it as: *{esc(early['rationale']) or '-'}*{titled}"
 
 
 def identity_md(run: Run, early: dict) -> str:

@@ -143,6 +143,7 @@ def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
     assert early == {"keep": True, "reason": "", "rationale": run.result["filter_rationale"],
                      "domain": run.result["domain"], "personas": run.result["personas"]}
     assert "**kept**" in views.filter_md(run, early) and "a tourist" in views.identity_md(run, early)
+    assert "It opens with a title, so no call looked at its opening" in views.filter_md(run, early)  # a-017's title
     kept = views.kept_rows(run)
     assert [r[:4] for r in kept] == [["Q1", TOWER["question"], "227 meters", "number"]]
     assert kept[0][4:] == [PERSONAS[0], "yes", "yes", "yes", "227 meters", "yes", "227 meters"]
@@ -207,6 +208,7 @@ def test_a_fragment_shows_what_its_opening_refers_to_and_stops():
     early = run.early_screen(3)
     assert early == {"keep": False, "reason": "llm_filter_not_self_contained", "rationale": "a bracket fix from an earlier post"}
     assert "**dropped**: the LLM filter judged the document a fragment" in views.filter_md(run, early)
+    assert "opens with a title" not in views.filter_md(run, early)
     assert [c.stage for c in run.calls] == ["opening"] and run.records == []
 
 
