@@ -34,6 +34,7 @@ _PASSAGE = re.compile(
     r"\b(?:the|this|that|above|given|provided|following)\s+(?:passage|text|article|material|excerpt|snippet|paragraph|document|context|reading)\b"
     # the fact a question was written from ("based on the given fact", "according to the fact")
     r"|\b(?:given|provided|above|this)\s+(?:fact|facts|sentence|statement)\b|\b(?:information|details?|facts?) (?:provided|given)\b"
+    r"|\b(?:in|from)\s+the\s+facts?\b(?!\s+that)"  # "the OS mentioned in the fact about GNU bc"
     # material only the writer saw: "the sum of squared deviations for a given data set"
     r"|\b(?:a|the|this)\s+given\s+(?:data\s*set|data|set|list|sample|example|problem|function|equation|table)\b"
     # the numbered facts of the generate call ("the fund in the first fact")
@@ -44,7 +45,9 @@ _PASSAGE = re.compile(
     r"|\b(?:mentioned|described|stated|discussed|shown)\s+(?:above|below|earlier|here)\b"
     # material the reader of a standalone question never sees
     r"|\bthe\s+(?:following|above|below)\b"
-    r"|\bthis\s+(?:question|code|snippet|example|page|post|table|figure|list|program|script|query)\b",
+    r"|\bthis\s+(?:question|code|snippet|example|page|post|table|figure|list|program|script|query|file|readme)\b"
+    # the release the text comes with: "in this release of tmux", "which this Perl version is based on"
+    r"|\bthis\s+(?:[A-Z][\w+-]*\s+)?(?:version|release)\b",
     re.IGNORECASE,
 )
 
@@ -718,7 +721,7 @@ def answer_lacks_unit(question: str, answer: str, answer_type: str, evidence: st
 
 # What a value loses when cut from its sentence: a flag's or a negative number's dash ("-Wall"
 # in "gcc -Wall -Wextra"), an open bound ("6 months" of "everyone aged 6 months and older"), a
-# cap ("try not to pause for more than 10 seconds"), the name a number belongs to, or the
+# cap or a floor ("try not to pause for more than 10 seconds", "a minimum of 10 minutes"), the name a number belongs to, or the
 # language of the one edition it dates ("published in English in 1912": it came out in Italian first),
 # or the second half of a rate ("19.3 grams" of "19.3 grams per cubic centimeter" is a mass),
 # or the thing a name names ("Lorenz" of "a Lorenz curve" is a person, not the curve).
@@ -727,7 +730,7 @@ _OPEN_BOUND = re.compile(r"\+(?![\w(])|\s+(?:and|or) (?:older|over|above|more|up
                          r"less|fewer|under|below|higher|lower|greater)\b", re.IGNORECASE)
 _NAME_BEFORE = re.compile(r"\b([A-Z][\w-]*) $")  # "Apache " of "Apache 2.0", "Gradio " of "Gradio 5"
 _CAP_BEFORE = re.compile(r"(?:\b(?:no|not|never)\b[^.;,]*?\b(?:more|longer|later|less|fewer|shorter) than|"
-                         r"\b(?:at most|a maximum of)) $"
+                         r"\b(?:at most|a maximum of|at least|a minimum of)) $"
                          # "a little longer than 24 hours": close to the number, and not it
                          r"|\b(?:a little|a bit|slightly|just|somewhat) (?:more|longer|less|shorter|later|earlier|over|under|"
                          r"above|below|fewer|greater|higher|lower)(?: than)? $", re.IGNORECASE)

@@ -117,6 +117,12 @@ def test_a_question_must_not_contain_its_answer(question: str, answer: str, answ
     ("Who was the creator of the Tour de France cycling race, according to the facts provided?", True),
     ("What is the sum of squared deviations for a given data set?", True),
     ("At a given temperature, what happens to the pressure of a gas when its volume halves?", False),
+    # the fact, the file and the release a README speaks of as its own (eighth held-out build)
+    ("What is the OS mentioned in the fact about GNU bc version 1.07?", True),
+    ("What license does this file and the CHANGES files in this release of tmux use?", True),
+    ("Who wrote the Smalltalk version of diff, which this Perl version is heavily based on?", True),
+    ("Despite the fact that it is slow, which sort does Python use for small lists?", False),
+    ("Which version of the GNU General Public License covers GNU bc?", False),
 ])
 def test_questions_must_stand_on_their_own(question: str, refers: bool) -> None:
     assert refers_to_passage(question) is refers
@@ -482,6 +488,11 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("How long does the Moon take to orbit Earth?", "24 hours",
      "It takes a little longer than 24 hours for a point on Earth to face the Moon again.", True),
     ("What was Semper Augustus valued at?", "5,000 guilders", "Semper Augustus was valued at more than 5,000 guilders.", False),
+    # a floor is a bound too, unless the question asks for it
+    ("How long does the timetest step of GNU bc take?", "10 minutes", "The timetest step takes a minimum of 10 minutes to complete.", True),
+    ("What is the minimum time the timetest step of GNU bc takes?", "10 minutes",
+     "The timetest step takes a minimum of 10 minutes to complete.", False),
+    ("How many volunteers read each scholarship application?", "12", "Each application is read by at least 12 volunteers.", True),
     # a version number is its name's: asked by the name, the number answers
     ("Under which license is NLTK distributed?", "2.0", "NLTK is distributed under the Apache 2.0 License.", True),
     ("Which version of Gradio was audited?", "5", "It came of an audit of Gradio 5 (Hugging Face).", False),
