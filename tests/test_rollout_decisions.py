@@ -192,6 +192,7 @@ def test_a_title_is_seen_below_markup_and_in_its_forms(text):
     "Yes, but only if you did the second step first.\n\nUndo it and hold the bracket flat.",
     "Thanks everyone\n\nIn the end I went with the cheaper one.",
     "Update\n\nSo I tried what you said.",
+    "Thanks\n\nThanks for the help, the fuse was it.",
     "The Haber process makes ammonia from nitrogen and hydrogen over an iron catalyst.",
     "",
 ])
