@@ -70,7 +70,8 @@ _WRAP_WIDTH = 60  # a line at least this long that stops mid-sentence was wrappe
 # A semicolon between two words of prose ("Make is free software; you can redistribute it")
 # is punctuation; anywhere else ("x++;", "end;", "a;b") it ends a statement of code.
 CODE_SEMICOLON = r"(?<![A-Za-z]);|;(?!\s+[a-z])"
-_NOT_PROSE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*(?![^:]*\b(?:is|are|was|were)\b)[A-Z][\w /&-]{{0,30}}:\s|\s\|\s|^\s*\[?!\[|^\s*\[[^\]]+\]:\s")
+BADGE = r"\[?!\["  # a badge or an image opening a line: "[![PyPI](…)](…)", "![logo](…)"
+_NOT_PROSE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*(?![^:]*\b(?:is|are|was|were)\b)[A-Z][\w /&-]{{0,30}}:\s|\s\|\s|^\s*{BADGE}|^\s*\[[^\]]+\]:\s")
 
 
 def lines(document: str) -> list[str]:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from webscale_rl.builder.checks import (
+    BADGE,
     CODE_AND_VALUE,
     CODE_SEMICOLON,
     MEASURE_UNITS,
@@ -62,7 +63,7 @@ _YEARLY = re.compile(rf"\b(?:every|each) (?:year|{_MONTH})\b|\bannual(?:ly)?\b|\
 _RANGE_AFTER = re.compile(rf"\s*(?:to|-|–|and|until)\s*(?:\d|{_MONTH})")
 _RANGE_BEFORE = re.compile(r"\d\s*(?:to|-|–|and|until)\s*$")
 # A line of code, an interpreter or shell prompt, a command, or a row of badges ("[![Build Status](…)").
-_CODE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s|^\s*(?:>>>|\.\.\.|\$|%)\s|^\s*(?:git|pip|python3?|cd)\s|^\s*!?\[!\[")
+_CODE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\.\w+\(|^\s*[a-z_]\w*\s*(?::=|=)\s|^\s*(?:>>>|\.\.\.|\$|%)\s|^\s*(?:git|pip|python3?|cd)\s|^\s*{BADGE}")
 # A place that opens a clause and scopes its figure: "In California it is 21 days, in New York 14".
 _SCOPE_BEFORE = re.compile(r"(?:^|[,;]\s*|\band\s+)[Ii]n\s+(?:the\s+)?$")
 _SCOPE_AFTER = re.compile(r"\s*,|\s+(?:it|they|the|a|an)\b|\s+\d")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 
+from webscale_rl.builder.checks import BADGE
 from webscale_rl.builder.stages.common import StageResult, fewshot
 
 OPENING_CHARS = 300  # a title and a sentence or two: where a reply shows that it is one
@@ -39,7 +40,7 @@ SCHEMA = {
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 # What stands above a README's first words: HTML tags, badges and images, reStructuredText
 # directives and link targets, field lists, rules and over/underlines.
-_MARKUP = re.compile(r"\s*(?:(?:<[^>]*>\s*)+|!?\[!?\[.*|!\[.*|\.\.\s.*|:\w[\w-]*:.*|[=~^*#_`-]{3,})\s*")
+_MARKUP = re.compile(rf"\s*(?:(?:<[^>]*>\s*)+|{BADGE}.*|\.\.\s.*|:\w[\w-]*:.*|[=~^*#_`-]{{3,}})\s*")
 _UNDERLINE = re.compile(r"[=~^*#-]{3,}\s*")
 _HEADING = re.compile(r"#{1,6}\s+\S|<h[1-6][^>]*>[^<]*\w")  # "# httpx-sse", '<h1 align="center">HTTPX2</h1>'
 _SMALL = {"with", "from", "into", "onto", "over", "than", "that", "this", "your", "their", "about", "after",
