@@ -27,6 +27,7 @@ from webscale_rl.builder.checks import (
     stems,
     without_possessive,
 )
+from webscale_rl.eval.answers.phrases import place_qualifier
 from webscale_rl.eval.answers.text import normalize
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -137,6 +138,13 @@ def _capitalised_by_layout(before: str, name: str, after: str) -> bool:
     return bool(_LABEL.fullmatch(before)) and " " not in name and re.match(r"\s+(?!and\b|or\b)[a-z]", after) is not None
 
 
+def _place_and_region(group: list[tuple[int, int, str]], sentence: str) -> bool:
+    """Two names with only a comma between them, the second a country, state or region: one
+    place ("Chiaravalle, Italy", "Springfield, Illinois"), which the answer check reads as a
+    name and its qualifier ("Chiaravalle" answers it), not a list of two."""
+    return len(group) == 2 and sentence[group[0][1]:group[1][0]] == ", " and place_qualifier(group[1][2])
+
+
 def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
     """(answer, answer_type, placed clause or "") candidates of one sentence, the most
     checkable kinds first."""
@@ -218,7 +226,7 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
         if _numbers_in(sentence) and _SCOPE_BEFORE.search(sentence[:group[0][0]]) and _SCOPE_AFTER.match(sentence, group[-1][1]):
             continue  # "In the United States, the daily intake is 600 units": where the figure holds, not what is stated
         if len(group) <= 5:
-            found.append((answer, "list" if len(group) > 1 else "name", ""))
+            found.append((answer, "name" if len(group) == 1 or _place_and_region(group, sentence) else "list", ""))
     for m in _TERM.finditer(sentence):
         term = m.group(1)
         if 1 <= len(term.split()) <= 4 and not _lower_words(term) <= subject_words:

@@ -34,6 +34,19 @@ def test_values_with_their_kind_from_statements_only() -> None:
     assert "1998" not in found                                        # the title question states nothing
 
 
+@pytest.mark.parametrize("sentence, answer, answer_type", [
+    # a place and its country or state is one name, which "Chiaravalle" alone answers
+    ("Maria Montessori was born in Chiaravalle, Italy, in 1870 and studied medicine.", "Chiaravalle, Italy", "name"),
+    ("The 1944 conference was held at a hotel in Bretton Woods, New Hampshire, that summer.", "Bretton Woods, New Hampshire", "name"),
+    ("The copyright of this manual is held by the Free Software Foundation, Inc. since 1998.", "Free Software Foundation, Inc", "name"),
+    # two names with only a comma between them are still two when the second is no place
+    ("The museum keeps paintings by Caravaggio, Rembrandt in its west wing today.", "Caravaggio, Rembrandt", "list"),
+    ("The survey covered Chiaravalle, Italy and Lyon, France during the same spring.", "Chiaravalle, Italy and Lyon, France", "list"),
+])
+def test_a_place_and_its_region_is_one_name(sentence: str, answer: str, answer_type: str) -> None:
+    assert facts_of(f"Notes\n{sentence}", subject="notes")[answer] == answer_type
+
+
 @pytest.mark.parametrize("doc, offered, not_offered", [
     # a unit per another is one unit
     ("Tungsten\nTungsten has a density of about 19.3 grams per cubic centimeter, close to that of gold.\n"

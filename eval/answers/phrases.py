@@ -215,7 +215,7 @@ def _name_match(p: list[str], g: list[str], pred_name_like: bool = True) -> bool
 _PLACES = {name.casefold() for name in table("names")["places"]}
 
 
-def _place_qualifier(text: str) -> bool:
+def place_qualifier(text: str) -> bool:
     """The part after a comma is where the first part is ("Paris, France", "Springfield, IL")
     or a company or name suffix ("Apple, Inc.", "King, Jr."), not a second candidate
     ("Paris, London")."""
@@ -247,9 +247,9 @@ def compare_phrase(pred: str, gold: str, is_name: bool = False) -> bool:
         for p_text in _parenthetical_variants(pred)[:2]:
             if _phrase_equal(p_text, g_text, whole_as_name):
                 return True
-    if p_parts and _place_qualifier(p_parts[1]) and _phrase_equal(p_parts[0], gold, is_name):
+    if p_parts and place_qualifier(p_parts[1]) and _phrase_equal(p_parts[0], gold, is_name):
         return True  # "Paris, France" for "Paris"
-    if g_parts and _place_qualifier(g_parts[1]) and _phrase_equal(pred, g_parts[0], is_name) and \
+    if g_parts and place_qualifier(g_parts[1]) and _phrase_equal(pred, g_parts[0], is_name) and \
             not _phrase_equal(pred, g_parts[1], is_name):
         return True  # "Paris" for "Paris, France"
     if is_name and g_parts and _same_length_name(pred, f"{g_parts[1]} {g_parts[0]}"):
