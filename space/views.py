@@ -140,8 +140,34 @@ def kept_rows(run: Run) -> list[list[str]]:
 def dropped_rows(run: Run) -> list[list[str]]:
     _, dropped = numbered_pairs(run)
     return [[label, pair.get("question", "(no pair written)"), pair.get("answer", ""), pair.get("answer_type", ""),
-             plain(reason), reason, (pair.get("verdicts") or {}).get("reader_answer", "(not checked)")]
+             why_dropped(pair, reason), reason, (pair.get("verdicts") or {}).get("reader_answer", "(not checked)")]
             for label, pair, reason in dropped]
+
+
+def why_dropped(pair: dict, reason: str) -> str:
+    """The reason in plain words; for an answer cut short or missing its unit, the evidence's
+    words around the answer instead of the reason's catalogue of examples, so that a visitor
+    sees what this answer left out ("...a minimum of 10 minutes...")."""
+    text = plain(reason)
+    around = _words_around(pair.get("answer", ""), pair.get("evidence", "")) if reason in _ABOUT_THE_WORDS_AROUND else ""
+    if not around:
+        return text
+    return f"{text.split(':', 1)[0]}: \u201c{around}\u201d"
+
+
+# Reasons about what the evidence says next to the answer.
+_ABOUT_THE_WORDS_AROUND = {"answer_cut_short", "answer_lacks_unit"}
+
+
+def _words_around(answer: str, evidence: str, n: int = 4) -> str:
+    """The first place the evidence states the answer, with up to n words either side ("..."
+    where the sentence goes on)."""
+    value = answer.strip().rstrip(".")
+    at = re.search(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE) if value else None
+    if not at:
+        return ""
+    before, after = evidence[:at.start()].split(), evidence[at.end():].split()
+    return " ".join((["..."] if len(before) > n else []) + before[-n:] + [at.group(0)] + after[:n] + (["..."] if len(after) > n else []))
 
 
 def usage_rows(run: Run) -> list[list[object]]:

@@ -162,6 +162,22 @@ def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
     assert "1 QA pair(s) kept** of 4 generated" in views.status_md(run)
 
 
+def test_an_answer_cut_short_shows_what_its_evidence_says_with_it():
+    cut = {"question": "How long does the timetest step take?", "answer": "10 minutes", "answer_type": "number",
+           "evidence": "The timetest step runs for a minimum of 10 minutes on every machine in the lab.",
+           "reason": "answer_cut_short"}
+    bare = {"question": "How much did a Semper Augustus bulb sell for?", "answer": "5,000", "answer_type": "number",
+            "evidence": "A single Semper Augustus bulb sold for more than 5,000 guilders in 1637.", "reason": "answer_lacks_unit"}
+    elsewhere = cut | {"reason": "question_not_specific"}
+    run = engine.Run(text=cut["evidence"], doc_id="x", call_plan="fused", result={"dropped_pairs": [cut, bare, elsewhere]})
+    why = {row[0]: row[4] for row in views.dropped_rows(run)}
+    # what this answer lost, not the reason's catalogue of other answers' examples
+    assert why["D1"] == "the answer leaves out what the evidence says with it: \u201c... for a minimum of 10 minutes on every machine in ...\u201d"
+    assert "Wall" not in why["D1"]
+    assert why["D2"].endswith("does not name: \u201c... sold for more than 5,000 guilders in 1637.\u201d")
+    assert why["D3"] == engine.plain("question_not_specific")
+
+
 def test_evidence_quoted_with_its_line_wraps_undone_is_highlighted_where_the_document_wraps_it():
     text = "Fetchwell\n\nFetchwell keeps connections open between\nrequests for 90 seconds by default.\n"
     pair = {"question": "How long does Fetchwell keep a connection open?", "answer": "90 seconds",
