@@ -87,6 +87,9 @@ def test_an_example_is_one_click_away_and_each_stage_reports(page, tiny_app):
     expect(page.locator("#status")).to_contain_text("done")
     expect(page.locator("#filter")).to_contain_text(re.compile(r"kept|dropped:"))
     expect(page.locator("#filter")).to_contain_text("The model read it as")
+    # a-017 opens with its title: the page says why the call log has no look at its opening
+    expect(page.locator("#filter")).to_contain_text("It opens with a title, so no call looked at its opening")
+    expect(page.locator("#usage")).not_to_contain_text("opening")
     expect(page.locator("#usage")).to_contain_text("filter + identify (one fused call)")
     shot(page, "tiny-example-done")
 
