@@ -343,6 +343,19 @@ _QUALIFIER = re.compile(r"\b(?:that|which|who|whom|whose|where|when|in|on|at|by|
                         r"|under|over|between|about|as|located|called|known|named|used|made|built|left|held)\b|\d|[\"“‘]|\b[A-Z][\w-]*['’]s\b")
 
 
+# "What is the version number of the Bash shell?": a release asked for by its software alone,
+# with nothing that says which (a README states its own, and the next one states another).
+_VERSION_OF = re.compile(r"^(?:what|which) (?:is|was) the (?:(?:current|latest|newest|present) )?version(?: number)? of ([^?]+)\?$"
+                         r"|^(?:what|which) (?:(?:current|latest|newest|present) )?version is ([^?]+)\?$", re.IGNORECASE)
+
+
+def asks_for_a_release_by_software_alone(question: str) -> bool:
+    """The question asks which version some software is, with no clause, number or owner that
+    pins the release down ("…that DejaVu is based on", "…of Gradio was safehttpx written for")."""
+    asked = _VERSION_OF.match(question.strip())
+    return asked is not None and _QUALIFIER.search(asked.group(1) or asked.group(2)) is None
+
+
 def names_only_a_kind(question: str) -> bool:
     """The question asks for the name of a thing it describes by kind alone."""
     asked = _NAME_OF_A_KIND.match(question.strip())
@@ -353,7 +366,7 @@ def names_one_of_many(question: str) -> bool:
     """The question names a kind of thing that has many instances without saying which one:
     a recipe, a person's untitled work, a time relative to when the text was written, a
     recurring event without its year and without anyone else named, a name asked for by kind."""
-    if _TIME_RELATIVE.search(question) or names_only_a_kind(question):
+    if _TIME_RELATIVE.search(question) or names_only_a_kind(question) or asks_for_a_release_by_software_alone(question):
         return True
     recipe = _RECIPE.search(question)  # "the Moosewood red lentil soup recipe" names whose it is
     if recipe and not _proper_names(question.replace(recipe.group(0), " ")):

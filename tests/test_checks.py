@@ -313,6 +313,13 @@ def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool)
     ("What is the name of the cycling race?", "the Tour de France", False),
     ("What is the name of the meteor shower left behind by Comet Swift-Tuttle?", "the Perseids", True),
     ("What is the name of the Python library that sends HTTP requests with one call per verb?", "Python HTTP libraries", True),
+    # a release asked for by its software alone: the README states its own, the next one another
+    ("What is the version number of the Bash shell?", "GNU Bash", False),
+    ("What is the latest version of jq?", "jq command-line JSON processor", False),
+    ("Which version is GNU tar?", "GNU tar", False),
+    ("What is the version of Bitstream Vera Fonts that DejaVu fonts are based on?", "DejaVu fonts", True),
+    ("What version of Python does aiosqlite require?", "aiosqlite", True),
+    ("Which version of GNU bc first shipped the math library?", "GNU bc", True),
     # beyond what words can tell ("How long do I have to return an item?" shares "return" with
     # its subject): the check stage's reviewer who sees only the question drops those
 ])
