@@ -70,6 +70,7 @@ _WRAP_WIDTH = 60  # a line at least this long that stops mid-sentence was wrappe
 # A semicolon between two words of prose ("Make is free software; you can redistribute it")
 # is punctuation; anywhere else ("x++;", "end;", "a;b") it ends a statement of code.
 CODE_SEMICOLON = r"(?<![A-Za-z]);|;(?!\s+[a-z])"
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")  # "[Chromium](https://...)": its text
 BADGE = r"\[?!\["  # a badge or an image opening a line: "[![PyPI](…)](…)", "![logo](…)"
 _NOT_PROSE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*(?![^:]*\b(?:is|are|was|were)\b)[A-Z][\w /&-]{{0,30}}:\s|\s\|\s|^\s*{BADGE}|^\s*\[[^\]]+\]:\s")
 
@@ -159,7 +160,7 @@ def answer_in_text(answer: str, text: str, answer_type: str) -> bool:
     run of its words earns the reward against the answer, as eval/verify.locate finds it."""
     if answer_type not in EXTRACTIVE:
         return True
-    return bool(locate(answer, text, answer_type))
+    return bool(locate(answer, _MARKDOWN_LINK.sub(r"\1", text), answer_type))  # a link is read as its text
 
 
 # Words that say nothing about what a question is about.
@@ -844,7 +845,6 @@ def answer_is_example(answer: str, evidence: str) -> bool:
     return _EXAMPLE_CUE.search(before) is not None or within is not None and bool(before[:within.start()].strip())
 
 
-_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")  # "[Chromium](https://...)": its text
 _LIST_ITEM = r"(?:[A-Z]|[a-z]+[A-Z])[\w.'’-]*(?: [A-Z][\w.'’-]*)*"  # "macOS" and "iOS" are names too
 
 

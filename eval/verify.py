@@ -170,4 +170,7 @@ def locate(answer: str, text: str, answer_type: str) -> list[str]:
 
 
 def _first_span(answer: str, text: str, answer_type: str) -> str:
-    return next((span for span in candidate_spans(answer, text) if decide(span, answer, answer_type) is True), "")
+    """A line break inside a span is a space: texts wrap their lines ("the GNU General
+    Public\nLicense version 2"). A blank line ends a paragraph, which no span crosses."""
+    return next((span for span in candidate_spans(answer, text)
+                 if "\n\n" not in span and decide(" ".join(span.split()), answer, answer_type) is True), "")

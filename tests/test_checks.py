@@ -73,6 +73,21 @@ def test_extractive_answers_must_be_readable_off_the_text(answer: str, answer_ty
     assert answer_in_text(answer, DOC, answer_type) is found
 
 
+@pytest.mark.parametrize("text, answer, found", [
+    # a README wraps its lines: the line break inside the name is a space
+    ("Git is an Open Source project covered by the GNU General Public\nLicense version 2 (some parts of it differ).",
+     "GNU General Public License version 2", True),
+    # a Markdown link is read as its text, not its address
+    ("The status of the translations can be found on the [Translation Project](https://translationproject.org/x) website.",
+     "Translation Project", True),
+    ("Report it on the [Issue Tracker](https://gitlab.com/psmisc/psmisc/-/issues).", "Issue Tracker", True),
+    # a blank line ends a paragraph: no answer is read across a heading and its text
+    ("## Translation\n\nProject notes are kept in the wiki.", "Translation Project", False),
+])
+def test_an_answer_is_read_off_wrapped_lines_and_links(text: str, answer: str, found: bool) -> None:
+    assert answer_in_text(answer, text, "name") is found
+
+
 @pytest.mark.parametrize("question, answer, answer_type, leaks", [
     ("How many metres did the glacier lose between 1856 and 2019?", "1240", "number", False),
     ("Did the glacier lose 1240 metres of length?", "1240", "number", True),
