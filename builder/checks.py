@@ -975,6 +975,9 @@ def is_question(question: str) -> bool:
 _TWO_ASKING_WORDS = re.compile(r"\b(?:when|where|who|what|why|how|which) (?:and|or) (?:when|where|who|what|why|how|which)\b",
                                re.IGNORECASE)
 _SECOND_CLAUSE = re.compile(r"^[^,]*, and ")  # one comma, then "and": two clauses, not "A, B, and C"
+# "How many people are on the bridge and what's its length?": a second question joined on
+_SECOND_QUESTION = re.compile(r"\b(?:and|or) (?:what|how|when|where|who|which|why)"
+                              r"(?:['’]s|\s+(?:is|are|was|were|does|do|did|many|much|long|old|far|often))\b", re.IGNORECASE)
 
 
 def asks_two_things(question: str) -> bool:
@@ -983,9 +986,10 @@ def asks_two_things(question: str) -> bool:
     rightly calls it wrong. A question mark inside quotes (a title) does not count. So do two
     asking words joined ("When and where will owners attend the session?" → the library), and a
     second clause after ", and" that no list leads up to ("Where did Maria Montessori spread her
-    ideas quickly, and schools opened?": all 8 labelled questions of that shape are bad)."""
+    ideas quickly, and schools opened?": all 8 labelled questions of that shape are bad), and a
+    second asking word after "and" or "or" ("…on the bridge and what's its length?")."""
     return re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', "", question).count("?") > 1 or bool(_TWO_ASKING_WORDS.search(question)) \
-        or bool(_SECOND_CLAUSE.search(question))
+        or bool(_SECOND_CLAUSE.search(question)) or bool(_SECOND_QUESTION.search(question))
 
 
 _SOME_OF_MANY = re.compile(r"^(?:(?:what|which|who) (?:are|were|is|was)|name|list) (?:some|a few|several|examples?|an example|one|any)\b")

@@ -186,6 +186,10 @@ def test_a_question_holding_two_questions_is_refused() -> None:
     assert check_pair(base | {"question": clause}, DOC)[0] == "question_asks_two_things"
     listed = "In what year did the survey of the Rhône glacier's length, width, and depth start?"
     assert "question_asks_two_things" not in check_pair(base | {"question": listed}, DOC)
+    second = "In what year did the Rhône glacier survey start and what's the glacier's length?"
+    assert check_pair(base | {"question": second}, DOC)[0] == "question_asks_two_things"
+    asked_within = "In what year did the Rhône glacier survey start measuring how far the ice moved?"
+    assert "question_asks_two_things" not in check_pair(base | {"question": asked_within}, DOC)
 
 
 @pytest.mark.parametrize("question, refused", [
