@@ -771,6 +771,13 @@ def _starts_no_sentence(text: str, at: int) -> bool:
     return bool(before) and before[-1] not in ".!?:;-*•"
 
 
+def answer_uses(answer: str, evidence: str) -> list[re.Match]:
+    """Every place the evidence states the answer as whole words, so "10" is not found
+    inside "100" (unlike `locate`, which reads "10" off "10 minutes")."""
+    value = answer.strip().rstrip(".")
+    return list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
+
+
 def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
     "6 months" for the age group "6 months and older", "10 seconds" for "do not pause for more
@@ -783,7 +790,7 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     "Bessel's correction"; "Which language…?" → Python, of "a Python port"; "Who…?" → Euler,
     of "Euler's number")."""
     value = answer.strip().rstrip(".")
-    uses = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
+    uses = answer_uses(answer, evidence)
     asked = set(_words(question))
     not_owners = asked | _FUNCTION_WORDS | set(_MONTHS) if _NUMBER.fullmatch(value) else None
 

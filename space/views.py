@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 
+from webscale_rl.builder.checks import answer_uses
 from webscale_rl.builder.stages import opening
 from webscale_rl.space.engine import STAGE_TITLES, Run, plain
 
@@ -162,10 +163,10 @@ _ABOUT_THE_WORDS_AROUND = {"answer_cut_short", "answer_lacks_unit"}
 def _words_around(answer: str, evidence: str, n: int = 4) -> str:
     """The first place the evidence states the answer, with up to n words either side ("..."
     where the sentence goes on)."""
-    value = answer.strip().rstrip(".")
-    at = re.search(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE) if value else None
-    if not at:
+    uses = answer_uses(answer, evidence)
+    if not uses:
         return ""
+    at = uses[0]
     before, after = evidence[:at.start()].split(), evidence[at.end():].split()
     return " ".join((["..."] if len(before) > n else []) + before[-n:] + [at.group(0)] + after[:n] + (["..."] if len(after) > n else []))
 
