@@ -42,9 +42,11 @@ _PER = rf"(?:\s+per\s+{PER_UNIT}\b)?"
 _AMOUNT = re.compile(
     rf"(?<![\w.,^-])(?:[$€£]\s?)?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)"
     rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)")
-# One to four capitalised words ("Maria Montessori", "Casa dei Bambini", "Golden Gate Bridge").
-# After "of", "for" and the like, a word in capitals is no part of the name ("GitHub Actions for CI").
-_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*"
+# One to five capitalised words ("Maria Montessori", "Casa dei Bambini", "Golden Gate Bridge").
+# A name may open with words in capitals when a capitalised word follows on the line ("GNU
+# Emacs", "VS Code", "JR East", "GNU MPFR Library"). After "of", "for" and the like, a word in
+# capitals is no part of the name ("GitHub Actions for CI").
+_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][A-Z0-9]+(?=(?:[ \t]+[A-Z][A-Z0-9]+)*[ \t]+[A-Z][\w'’-]*[a-z]))"
                    r"(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][\w'’-]+)){0,4}")
 # A term the sentence defines: "... is called radiative cooling", "known as the rule of 72"; not
 # an adverb ("named similarly to").
@@ -138,7 +140,7 @@ def _capitalised_by_layout(before: str, name: str, after: str) -> bool:
     return bool(_LABEL.fullmatch(before)) and " " not in name and re.match(r"\s+(?!and\b|or\b)[a-z]", after) is not None
 
 
-def _place_and_region(group: list[tuple[int, int, str]], sentence: str) -> bool:
+def _place_and_region(group: list[tuple[int, int, str, bool]], sentence: str) -> bool:
     """Two names with only a comma between them, the second a country, state or region: one
     place ("Chiaravalle, Italy", "Springfield, Illinois"), which the answer check reads as a
     name and its qualifier ("Chiaravalle" answers it), not a list of two."""
@@ -207,19 +209,22 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
             continue  # "APIs", "PRs", "URLs": a plural of a common term
         name = " ".join(words)
         at = sentence.find(name, m.start())
-        if not name or _capitalised_by_layout(sentence[:at], name, sentence[at + len(name):]) or not free(m) \
-                or name in _NOT_NAMES:
+        if not name or not free(m) or name in _NOT_NAMES:
             continue
-        names.append((at, at + len(name), name))
+        names.append((at, at + len(name), name, _capitalised_by_layout(sentence[:at], name, sentence[at + len(name):])))
     # "Graça, Alfama, Baixa, Chiado and Estrela", "North Africa and the Middle East": one of
-    # them alone does not answer a question about all of them, so the list is the answer.
-    groups: list[list[tuple[int, int, str]]] = []
+    # them alone does not answer a question about all of them, so the list is the answer. A
+    # list whose first word layout capitalised is no answer, nor is its rest ("- XML Signature
+    # Syntax and Processing" would leave "Processing").
+    groups: list[list[tuple[int, int, str, bool]]] = []
     for name in names:
         if groups and _JOINER.fullmatch(sentence[groups[-1][-1][1]:name[0]]):
             groups[-1].append(name)
         else:
             groups.append([name])
     for group in groups:
+        if group[0][3]:
+            continue
         answer = sentence[group[0][0]:group[-1][1]]
         if _lower_words(answer) <= subject_words:
             continue  # the subject itself: the question must name it, so it cannot be the answer

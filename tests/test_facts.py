@@ -56,6 +56,16 @@ def test_a_place_and_its_region_is_one_name(sentence: str, answer: str, answer_t
     ("fsspec\nThe fsspec package uses GitHub Actions for CI on every pull request.\n"
      "It was first written for a team at the University of California in the spring.",
      {"GitHub Actions", "University of California"}, {"GitHub Actions for CI"}),
+    # a name may open with a word in capitals
+    ("Bash\nBash is the GNU Project's Bourne Again SHell, a complete implementation of the shell.\n"
+     "Wget is built with the GNU Autoconf, so it ports easily to new Unix-like systems.\n"
+     "The package tests its input against the AWS Instance Metadata Service by default.",
+     {"GNU Project's Bourne Again SHell", "GNU Autoconf", "AWS Instance Metadata Service"},
+     {"Project's Bourne Again SHell", "Autoconf", "Instance Metadata Service"}),
+    # the rest of a list whose opening word only layout capitalised is no answer either
+    ("XML Security Library\nIt implements these standards:\n"
+     "- XML Signature Syntax and Processing from the W3C, in full.",
+     set(), {"Processing", "Signature Syntax and Processing"}),
 ])
 def test_values_are_offered_whole(doc: str, offered: set[str], not_offered: set[str]) -> None:
     found = facts_of(doc, doc.split("\n", 1)[0])
