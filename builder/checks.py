@@ -972,11 +972,19 @@ def answer_names_the_owner(question: str, answer: str, evidence: str) -> bool:
 _ASKING_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 
 
+# Two prepositions in a row: words were lost between them ("the base set of for?")
+_WORDS_LOST = re.compile(r"\b(?:of|at|by|from|about)\s+(?:of|for|by|with|from)(?![\w-])", re.IGNORECASE)
+
+
 def is_question(question: str) -> bool:
     """A question ends with a question mark and asks: a wh-word somewhere, or a clause opening with
-    "is/does/can...". "Maximum raw capacity for four 20 TB drives?" is a spec-sheet line."""
+    "is/does/can...". "Maximum raw capacity for four 20 TB drives?" is a spec-sheet line. Nor is
+    a question one whose words were lost ("What operating system does the NET-TOOLS collection
+    form the base set of for?", "How many students are capped at for the course?"): among the
+    labels and the questions of the builds on hand, the two with two prepositions in a row."""
     clauses = re.split(r"(?<=[.!?])\s+|,\s*", question.strip())
-    return question.rstrip().endswith("?") and any(_ASKING_WORD.search(c) or _YES_NO_OPENERS.match(c) for c in clauses)
+    return question.rstrip().endswith("?") and any(_ASKING_WORD.search(c) or _YES_NO_OPENERS.match(c) for c in clauses) \
+        and not _WORDS_LOST.search(question)
 
 
 _TWO_ASKING_WORDS = re.compile(r"\b(?:when|where|who|what|why|how|which) (?:and|or) (?:when|where|who|what|why|how|which)\b",

@@ -20,7 +20,7 @@ REASONS: dict[str, str] = {
     "no_fact_for_persona": "the document had no further sentence stating a short value (date, number, name, defined term) to ask this persona about",
     "no_question_for_fact": "asked for questions about several facts at once, the model wrote two for one fact and none for this one",
     # deterministic checks between generation and the check stage
-    "question_not_a_question": "the question does not end with a question mark, or nothing in it asks (no wh-word, no 'is/does/can...')",
+    "question_not_a_question": "the question does not end with a question mark, nothing in it asks (no wh-word, no 'is/does/can...'), or words were lost from it ('the base set of for?')",
     "question_asks_two_things": "the question holds two questions ('...? What is ...?') and its one answer answers only one",
     "question_asks_for_some": "the question asks for some, one or an example of many things, so more answers than its one are right",
     "answer_type_mismatch": "the answer does not have the shape of its type (no digits for a number, not yes/no, ...)",

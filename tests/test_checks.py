@@ -671,6 +671,11 @@ def test_a_town_named_only_by_a_dateline_without_region_is_not_named(dateline: s
     ("The bridge opened in which year?", True),
     ("Maximum raw capacity for four 20 TB drives?", False),  # a spec-sheet line with a question mark
     ("What is the boiling point of water", False),  # no question mark
+    ("What operating system does the NET-TOOLS collection form the base set of for?", False),  # words lost
+    ("How many students are capped at for the STAT 101 course?", False),
+    ("How many by-products of the process are sold for at least 10 dollars?", True),
+    ("What is the maximum number of people an individual can keep up with for a year?", True),
+    ("Which town was the bridge paid for by?", True),
 ])
 def test_a_question_asks_something(question: str, asks: bool) -> None:
     assert is_question(question) is asks
