@@ -458,6 +458,17 @@ def names_a_body_by_its_short_form(question: str, document: str) -> bool:
     return False
 
 
+_POINTS_BACK = re.compile(r"\W*(?:This|These|That|Those)\s+([a-z]+)\b")
+
+
+def borrows_a_back_reference(question: str, evidence: str) -> bool:
+    """The evidence opens by pointing back at what an earlier sentence named ("These patches are
+    based on GNU make 3.75"), and the question carries the same noun as if the reader knew which
+    ("…the version of GNU make that the patches are based on?")."""
+    back = _POINTS_BACK.match(evidence)
+    return bool(back) and re.search(rf"\bthe {back.group(1)}\b", question, re.IGNORECASE) is not None
+
+
 _INGREDIENTS = re.compile(r"\bingredients\b", re.IGNORECASE)
 _KITCHEN_MEASURE = re.compile(r"\b(?:serves|servings|tablespoons?|teaspoons?|tbsp|tsp|cups?)\b", re.IGNORECASE)
 
@@ -756,6 +767,7 @@ _PER_AFTER = re.compile(rf"\s*(?:\bper\s+|/\s*)({PER_UNIT})", re.IGNORECASE)
 _AMOUNT_IN_UNITS = re.compile(rf"\d[\d,.]*\s?(?!(?:{_CURRENCIES})$)[^\W\d]+(?:\s[^\W\d]+)*", re.IGNORECASE)
 _LANGUAGE_BEFORE = re.compile(r"\b(?:in|into) ([A-Z][a-z]+),? (?:(?:in|on|from|by) )?$")  # "published in English in "
 _ONE_NAME = re.compile(r"[A-Z][\w-]*")
+_CAPITALS_BEFORE = re.compile(r"\b([A-Z][A-Z0-9]+)[ \t]+$")  # "MS " of "MS Crypto API", "GNOME " of "GNOME Project"
 _NOUN_AFTER = re.compile(r"(?:['’]s)?\s+([a-z]+)\b")  # "Lorenz curve", "Euler's number"
 _NOT_NOUNS = {"via", "per", "like", "near", "without", "within", "across", "against", "toward", "towards", "upon", "onto",
               "since", "until", "while", "because", "although", "though", "unless"}
@@ -783,7 +795,8 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     "6 months" for the age group "6 months and older", "10 seconds" for "do not pause for more
     than 10 seconds", "24 hours" for "a little longer than 24 hours", "2.0" for the Apache 2.0
     License, 1912 for a book "published in English in 1912", "19.3 grams" for a density of "19.3
-    grams per cubic centimeter", "Lorenz" for "a Lorenz curve". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
+    grams per cubic centimeter", "Lorenz" for "a Lorenz curve", "Crypto API" for "MS Crypto API" (a name
+    that opens with a word in capitals, as the fact finder reads it). A question after a limit ("What is the minimum age?", "What is the maximum pause?")
     takes a bound's number as its answer, one that names the thing takes its number
     ("Which version of Gradio…?" → 5), one that names the language takes its edition's year,
     and one that names what a name names takes the name ("Which correction…?" → Bessel, of
@@ -818,9 +831,13 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
         return bool(word) and word not in _FUNCTION_WORDS | _NOT_NOUNS and not word.endswith(("ed", "ly")) \
             and not stems(word) & stems(question)
 
+    def cut_from_capitals(m: re.Match) -> bool:  # "Crypto API" of "MS Crypto API": the name opens with a word in capitals
+        lead = _CAPITALS_BEFORE.search(evidence[:m.start()]) if value[:1].isupper() else None
+        return bool(lead) and lead.group(1).lower() not in asked
+
     def cut(m: re.Match) -> bool:
         return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or cut_to_a_language(m) \
-            or cut_from_bound(m) or cut_from_rate(m) or cut_from_what_it_names(m)
+            or cut_from_bound(m) or cut_from_rate(m) or cut_from_what_it_names(m) or cut_from_capitals(m)
 
     return bool(uses) and all(cut(m) for m in uses)
 
@@ -1093,6 +1110,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
             or names_only_a_course_code(pair["question"]) \
             or names_only_a_dish(pair["question"], subject, document) \
             or names_a_person_by_surname_only(pair["question"], document) \
-            or names_a_body_by_its_short_form(pair["question"], document):
+            or names_a_body_by_its_short_form(pair["question"], document) \
+            or borrows_a_back_reference(pair["question"], pair["evidence"]):
         reasons.append("question_not_specific")
     return reasons

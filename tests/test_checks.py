@@ -18,6 +18,7 @@ from webscale_rl.builder.checks import (
     answer_is_the_subject,
     answer_lacks_unit,
     answer_names_the_owner,
+    borrows_a_back_reference,
     check_pair,
     comparison_not_in_evidence,
     evidence_in_document,
@@ -550,6 +551,11 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("What language is markdown-it-py written in?", "Python", "This is a Python port of markdown-it.", False),
     ("Which flashcard method uses five boxes?", "Leitner", "Five labelled boxes, known as the Leitner system, work well.", True),
     ("Where did the Curies work?", "Paris", "The Curies worked in Paris until 1906.", False),
+    # a name that opens with a word in capitals, unless the question says that word
+    ("Which cryptographic API does XMLSec use on Windows?", "Crypto API", "- MS Crypto API (Windows only)", True),
+    ("Which MS API does XMLSec use on Windows?", "Crypto API", "- MS Crypto API (Windows only)", False),
+    ("Which project was libxml2 developed for?", "Project", "libxml2 was developed for the GNOME Project.", True),
+    ("Which project was libxml2 developed for?", "GNOME Project", "libxml2 was developed for the GNOME Project.", False),
 ])
 def test_an_answer_cut_from_what_its_evidence_says_with_it(question: str, answer: str, evidence: str, cut: bool) -> None:
     assert answer_cut_short(question, answer, evidence) is cut
@@ -729,6 +735,19 @@ SCHOLARSHIP = ("The Westfield Community Foundation gives 25 awards each year. A 
 ])
 def test_a_body_called_by_its_short_form_is_not_named(question: str, short_form: bool) -> None:
     assert names_a_body_by_its_short_form(question, SCHOLARSHIP) is short_form
+
+
+@pytest.mark.parametrize("question, evidence, borrowed", [
+    # the audit's bad pair: which patches?
+    ("What is the version of GNU make that the patches are based on?",
+     "These patches are based on GNU make 3.75 (there are patches for earlier versions of GNU make, also).", True),
+    ("What is the version of GNU make that the Customs patches are based on?",
+     "These patches are based on GNU make 3.75 (there are patches for earlier versions of GNU make, also).", False),
+    ("Who invented the Monte Carlo method?", "This method was devised by Stanislaw Ulam in 1946.", False),
+    ("When was the Tour de France first held?", "The Tour was first held in 1903.", False),
+])
+def test_a_question_borrowing_the_evidence_s_back_reference_is_not_specific(question: str, evidence: str, borrowed: bool) -> None:
+    assert borrows_a_back_reference(question, evidence) is borrowed
 
 
 @pytest.mark.parametrize("answer, evidence, one_of_many", [
