@@ -796,7 +796,8 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     than 10 seconds", "24 hours" for "a little longer than 24 hours", "2.0" for the Apache 2.0
     License, 1912 for a book "published in English in 1912", "19.3 grams" for a density of "19.3
     grams per cubic centimeter", "Lorenz" for "a Lorenz curve", "Crypto API" for "MS Crypto API" (a name
-    that opens with a word in capitals, as the fact finder reads it). A question after a limit ("What is the minimum age?", "What is the maximum pause?")
+    that opens with a word in capitals, as the fact finder reads it), "SGML Group" for "the Debian
+    XML/SGML Group" (words a slash joins). A question after a limit ("What is the minimum age?", "What is the maximum pause?")
     takes a bound's number as its answer, one that names the thing takes its number
     ("Which version of Gradio…?" → 5), one that names the language takes its edition's year,
     and one that names what a name names takes the name ("Which correction…?" → Bessel, of
@@ -835,8 +836,11 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
         lead = _CAPITALS_BEFORE.search(evidence[:m.start()]) if value[:1].isupper() else None
         return bool(lead) and lead.group(1).lower() not in asked
 
+    def cut_at_a_slash(m: re.Match) -> bool:  # "SGML Group" of "XML/SGML Group", "Debian XML" of "Debian XML/SGML"
+        return bool(re.search(r"\w/$", evidence[:m.start()]) or re.match(r"/\w", evidence[m.end():]))
+
     def cut(m: re.Match) -> bool:
-        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_from_name(m) or cut_to_a_language(m) \
+        return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_at_a_slash(m) or cut_from_name(m) or cut_to_a_language(m) \
             or cut_from_bound(m) or cut_from_rate(m) or cut_from_what_it_names(m) or cut_from_capitals(m)
 
     return bool(uses) and all(cut(m) for m in uses)

@@ -44,10 +44,12 @@ _AMOUNT = re.compile(
     rf"|(?<![\w.,^-])(?:[$€£]\s?)?\d+(?:\.\d+)?(?:[\s-]?(?:{_UNITS})\b{_PER}|%)?(?!\w)")
 # One to five capitalised words ("Maria Montessori", "Casa dei Bambini", "Golden Gate Bridge").
 # A name may open with words in capitals when a capitalised word follows on the line ("GNU
-# Emacs", "VS Code", "JR East", "GNU MPFR Library"). After "of", "for" and the like, a word in
-# capitals is no part of the name ("GitHub Actions for CI").
-_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][A-Z0-9]+(?=(?:[ \t]+[A-Z][A-Z0-9]+)*[ \t]+[A-Z][\w'’-]*[a-z]))"
-                   r"(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][\w'’-]+)){0,4}")
+# Emacs", "VS Code", "JR East", "GNU MPFR Library"), and words joined by a slash are one word
+# ("Debian XML/SGML Group"). After "of", "for" and the like, a word in capitals is no part of
+# the name ("GitHub Actions for CI").
+_NAME = re.compile(r"(?<![\w/])(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][A-Z0-9]+(?=(?:[ \t]+[A-Z][A-Z0-9]+)*[ \t]+[A-Z][\w'’-]*[a-z]))"
+                   r"(?:/[A-Z][\w'’-]+)*"
+                   r"(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][\w'’-]+(?:/[A-Z][\w'’-]+)*)){0,4}")
 # A term the sentence defines: "... is called radiative cooling", "known as the rule of 72"; not
 # an adverb ("named similarly to").
 _TERM = re.compile(r"\b(?:called|known as|named|termed)\s+(?:the\s+)?(?![a-z]+ly\b)([A-Za-z][\w-]*(?:\s+(?:of\s+)?[\w-]+){0,3}?)(?=[,.;:)]|\s+(?:and|or|which|that|because|by|in|for|after|since|from|to|when)\b|$)")
@@ -56,6 +58,9 @@ _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "
               "He", "She", "His", "Her", "Its", "There", "Here", "But", "And", "Or", "So", "As", "Monday", "Tuesday",
               "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "I", "I'd", "I'm", "I've", "I'll", "Step", "Note",
               "Tip", "Yes", "No"}
+# Words in capitals that stress, not name ("You MUST install one of the packages").
+_NOT_NAMES |= {"MUST", "SHOULD", "SHALL", "MAY", "NOT", "REQUIRED", "RECOMMENDED", "OPTIONAL", "NOTE", "WARNING",
+               "IMPORTANT", "ONLY", "ALL", "NEVER", "ALWAYS"}
 # A person's title, which the name after it answers for ("said Dr. Priya Natarajan": not "Dr").
 _NOT_NAMES |= {"Dr", "Mr", "Mrs", "Ms", "Prof", "Rev", "Sen", "Gov", "Capt", "Sgt", "Lt", "Col", "Gen"}
 _NOT_NAMES |= {word.replace("'", "’") for word in _NOT_NAMES if "'" in word}  # "I’m" as typeset
@@ -207,7 +212,7 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
             continue  # "the Swedish chemist": a nationality, not a name
         if len(words) == 1 and re.fullmatch(r"[A-Z]{2,}s", words[0]):
             continue  # "APIs", "PRs", "URLs": a plural of a common term
-        name = " ".join(words)
+        name = " ".join(words).rstrip("'’")  # a closing quote: "the 'Debian XML/SGML Group' project"
         at = sentence.find(name, m.start())
         if not name or not free(m) or name in _NOT_NAMES:
             continue

@@ -556,6 +556,11 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("Which MS API does XMLSec use on Windows?", "Crypto API", "- MS Crypto API (Windows only)", False),
     ("Which project was libxml2 developed for?", "Project", "libxml2 was developed for the GNOME Project.", True),
     ("Which project was libxml2 developed for?", "GNOME Project", "libxml2 was developed for the GNOME Project.", False),
+    # words a slash joins are one
+    ("Which Debian project maintains the XML packages?", "SGML Group'", "The 'Debian XML/SGML Group' project maintains them.", True),
+    ("Which Debian project maintains the XML packages?", "Debian XML", "The 'Debian XML/SGML Group' project maintains them.", True),
+    ("Which Debian project maintains the XML packages?", "Debian XML/SGML Group",
+     "The 'Debian XML/SGML Group' project maintains them.", False),
 ])
 def test_an_answer_cut_from_what_its_evidence_says_with_it(question: str, answer: str, evidence: str, cut: bool) -> None:
     assert answer_cut_short(question, answer, evidence) is cut
