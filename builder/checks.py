@@ -690,10 +690,16 @@ def _exact_phrase_in(phrase: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(' '.join(words))}(?!\w)", " ".join(_content_words(text))) is not None
 
 
+# "Jinja is a fast, expressive, extensible templating engine": a clause, however few its words
+_CLAUSE = re.compile(r"\S\s+(?:is|are|was|were|has|have)\s+\S")
+
+
 def answer_is_short(answer: str, answer_type: str) -> bool:
     """Short answers are what a rule-based reward can check; sentences are not (nor lists
-    whose items are clauses)."""
-    if len(answer.split()) > MAX_ANSWER_WORDS.get(answer_type, DEFAULT_MAX_ANSWER_WORDS):
+    whose items are clauses). An answer with "is", "are", "was" or "has" between its words is a
+    sentence however short ("the sample standard deviation is √4 = 2"): all 16 such answers among
+    the labels are bad."""
+    if len(answer.split()) > MAX_ANSWER_WORDS.get(answer_type, DEFAULT_MAX_ANSWER_WORDS) or _CLAUSE.search(answer):
         return False
     return answer_type != "list" or all(len(item.split()) <= MAX_LIST_ITEM_WORDS for item in _list_items(answer))
 

@@ -25,7 +25,7 @@ REASONS: dict[str, str] = {
     "question_asks_for_some": "the question asks for some, one or an example of many things, so more answers than its one are right",
     "answer_type_mismatch": "the answer does not have the shape of its type (no digits for a number, not yes/no, ...)",
     "evidence_not_in_document": "no sentence of the document states the answer",
-    "answer_too_long": "the answer is longer than a short value a reward can check",
+    "answer_too_long": "the answer is longer than a short value a reward can check, or is a sentence ('Jinja is a templating engine')",
     "answer_not_in_document": "the answer cannot be read off the document",
     "answer_yes_no": "the answer is yes or no, which a policy guesses right half the time",
     "answer_is_example": "the document gives the answer as an example ('such as ...'), not as all there is",

@@ -15,6 +15,7 @@ from webscale_rl.builder.checks import (
     answer_is_example,
     answer_is_guessable,
     answer_is_one_of_a_list,
+    answer_is_short,
     answer_is_the_subject,
     answer_lacks_unit,
     answer_names_the_owner,
@@ -156,6 +157,10 @@ def test_check_pair_names_every_failure_in_order() -> None:
     assert check_pair(rambling, DOC)[0] == "answer_too_long"
     clauses = good | {"answer": "theodolites, chains that were pulled along the ice, photographs", "answer_type": "list"}
     assert check_pair(clauses, DOC)[0] == "answer_too_long"
+    sentence = good | {"answer": "the glacier is 1874", "answer_type": "short_phrase"}  # a clause, however short
+    assert check_pair(sentence, DOC)[0] == "answer_too_long"
+    assert answer_is_short("Jinja", "name") and not answer_is_short("Jinja is a templating engine", "short_phrase")
+    assert answer_is_short("What Is Life", "name")  # a title's capital "Is" is no clause
 
 
 @pytest.mark.parametrize("answer, answer_type, fits", [
