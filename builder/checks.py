@@ -350,11 +350,19 @@ _VERSION_OF = re.compile(r"^(?:what|which) (?:is|was) the (?:(?:current|latest|n
                          r"|^(?:what|which) (?:(?:current|latest|newest|present) )?version is ([^?]+)\?$", re.IGNORECASE)
 
 
+# "What is the default compiler version for Ada when using GCC?": a default is a distribution's
+# choice for one of its releases, and the next release makes another
+_DEFAULT_VERSION = re.compile(r"\bdefault (?:[\w+-]+ )?version\b|\bversion\b[^?]*\bby default\b", re.IGNORECASE)
+
+
 def asks_for_a_release_by_software_alone(question: str) -> bool:
     """The question asks which version some software is, with no clause, number or owner that
-    pins the release down ("…that DejaVu is based on", "…of Gradio was safehttpx written for")."""
+    pins the release down ("…that DejaVu is based on", "…of Gradio was safehttpx written for"),
+    or which version is the default with no release number ("…in Debian 12" says which)."""
     asked = _VERSION_OF.match(question.strip())
-    return asked is not None and _QUALIFIER.search(asked.group(1) or asked.group(2)) is None
+    if asked is not None and _QUALIFIER.search(asked.group(1) or asked.group(2)) is None:
+        return True
+    return bool(_DEFAULT_VERSION.search(question)) and not re.search(r"\d", question)
 
 
 def names_only_a_kind(question: str) -> bool:

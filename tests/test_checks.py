@@ -345,6 +345,10 @@ def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool)
     ("What is the version of Bitstream Vera Fonts that DejaVu fonts are based on?", "DejaVu fonts", True),
     ("What version of Python does aiosqlite require?", "aiosqlite", True),
     ("Which version of GNU bc first shipped the math library?", "GNU bc", True),
+    # a default version is one release's choice: which release?
+    ("What is the default compiler version for Ada when using GCC?", "the Debian GNU Compiler Collection Setup", False),
+    ("Which Python version does Debian install by default?", "Python in Debian", False),
+    ("What is the default compiler version for Ada in Debian 8?", "the Debian GNU Compiler Collection Setup", True),
     # beyond what words can tell ("How long do I have to return an item?" shares "return" with
     # its subject): the check stage's reviewer who sees only the question drops those
 ])
