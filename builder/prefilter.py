@@ -100,7 +100,22 @@ class GopherQuality(PrefixedReasons, GopherQualityFilter):
 
 
 class GopherRepetition(PrefixedReasons, GopherRepetitionFilter):
+    """Gopher's repetition rules, measured on the lines that carry text. Reference text draws
+    its tables and underlines its headings with runs of "=" and "-": counted as words, they
+    made the most frequent n-gram of a dataset card or a README, and the rules dropped half the
+    dataset descriptions scikit-learn ships and 11 of 100 Debian READMEs. Lines without a letter
+    or a digit repeat no content, so leaving them out hides no boilerplate; blank lines stay,
+    since they separate the paragraphs the rules compare."""
+
     prefix = "gopher_repetition"
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        original = doc.text
+        doc.text = "\n".join(line for line in original.split("\n") if not line.strip() or any(c.isalnum() for c in line))
+        try:
+            return super().filter(doc)
+        finally:
+            doc.text = original
 
 
 class FineWebQuality(PrefixedReasons, FineWebQualityFilter):

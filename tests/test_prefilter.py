@@ -180,6 +180,46 @@ def test_rule_sets_per_kind_of_source():
         prefilter_steps({"kind": "poetry"})
 
 
+DATASET_CARD = """Harbor weather stations dataset
+===============================
+
+The Harbor weather stations dataset holds hourly readings from 40 coastal stations.
+Each station records air temperature, pressure and wind speed, and the readings run
+from January 2001 to December 2010, with gaps where a station was under repair.
+
+Data set characteristics
+------------------------
+
+======== ===== ===== ===== =====
+ reading   min   max  mean    sd
+======== ===== ===== ===== =====
+ temp     -9.1  38.2  14.6   6.2
+ pressure  968  1041  1013   8.4
+ wind      0.0  41.3   5.1   3.7
+======== ===== ===== ===== =====
+
+Missing values
+--------------
+
+About 2 percent of the hours have no reading, mostly during the storms of 2004.
+The stations were chosen by the port authority to cover every pier of the harbour.
+"""
+
+
+def test_repetition_is_measured_on_lines_that_carry_text():
+    """A table's borders and a heading's underline repeat no content: the card passes, and is
+    left as it came. A line or a paragraph of text repeated is still boilerplate."""
+    steps = prefilter_steps({"kind": "reference"})
+    card = Document(text=DATASET_CARD, id="card")
+    assert first_drop(steps, card) is None and card.text == DATASET_CARD
+    spam = "Buy cheap tickets now at the best price online today.\n" * 12 + DATASET_CARD
+    assert first_drop(prefilter_steps({"kind": "reference"}), Document(text=spam, id="spam")) == "gopher_repetition_dup_line_frac"
+    # blank lines still part paragraphs, so a repeated paragraph is caught as one
+    shop = "Our shop ships every order within two days.\nReturns are free for thirty days after delivery.\n\n"
+    pasted = "Harbor shop\n===========\n\n" + shop * 8 + "We also sell gift cards and wrapping paper all year round.\n"
+    assert first_drop(prefilter_steps({"kind": "reference"}), Document(text=pasted, id="pasted")) == "gopher_repetition_dup_para_frac"
+
+
 def test_what_each_rule_set_drops_on_text_nobody_here_wrote():
     """READMEs, Python source and math docstrings from installed packages, and the sample corpus's
     web prose. Prints the table; asserts only that a kind's smaller rule set never drops more than
