@@ -47,9 +47,12 @@ _AMOUNT = re.compile(
 # Emacs", "VS Code", "JR East", "GNU MPFR Library"), and words joined by a slash are one word
 # ("Debian XML/SGML Group"). After "of", "for" and the like, a word in capitals is no part of
 # the name ("GitHub Actions for CI").
-_NAME = re.compile(r"(?<![\w/])(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][A-Z0-9]+(?=(?:[ \t]+[A-Z][A-Z0-9]+)*[ \t]+[A-Z][\w'’-]*[a-z]))"
+_INITIALS = r"(?:[A-Z]\.[ \t]?){1,3}(?=[A-Z][\w'’-]*[a-z])"  # "R.A. Fisher", "M. D. Garris", "John F. Kennedy"
+# not a unit or a variable ending a sentence: "so I = 1.2 A. The voltage…", "V × I. Substituting…"
+_NAME = re.compile(r"(?<![\w/.])(?:(?<![\d×*=+] )" + _INITIALS + r")?(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][A-Z0-9]+(?=(?:[ \t]+[A-Z][A-Z0-9]+)*[ \t]+[A-Z][\w'’-]*[a-z]))"
                    r"(?:/[A-Z][\w'’-]+)*"
-                   r"(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z][\w'’-]+(?:/[A-Z][\w'’-]+)*)){0,4}")
+                   r"(?:\s+(?:(?:of|for|de|dei|da|di|van|von|der|the)\s+(?:the\s+)?[A-Z][\w'’-]*[a-z][\w'’-]*|" + _INITIALS
+                   + r"[A-Z][\w'’-]+|[A-Z][\w'’-]+(?:/[A-Z][\w'’-]+)*)){0,4}")
 # A term the sentence defines: "... is called radiative cooling", "known as the rule of 72"; not
 # an adverb ("named similarly to").
 _TERM = re.compile(r"\b(?:called|known as|named|termed)\s+(?:the\s+)?(?![a-z]+ly\b)([A-Za-z][\w-]*(?:\s+(?:of\s+)?[\w-]+){0,3}?)(?=[,.;:)]|\s+(?:and|or|which|that|because|by|in|for|after|since|from|to|when)\b|$)")
@@ -61,8 +64,9 @@ _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "In", "On", "At", "
 # Words in capitals that stress, not name ("You MUST install one of the packages").
 _NOT_NAMES |= {"MUST", "SHOULD", "SHALL", "MAY", "NOT", "REQUIRED", "RECOMMENDED", "OPTIONAL", "NOTE", "WARNING",
                "IMPORTANT", "ONLY", "ALL", "NEVER", "ALWAYS"}
-# A person's title, which the name after it answers for ("said Dr. Priya Natarajan": not "Dr").
-_NOT_NAMES |= {"Dr", "Mr", "Mrs", "Ms", "Prof", "Rev", "Sen", "Gov", "Capt", "Sgt", "Lt", "Col", "Gen"}
+# A person's title, which the name after it answers for ("said Dr. Priya Natarajan": not "Dr";
+# "first used by Sir R.A. Fisher": R.A. Fisher).
+_NOT_NAMES |= {"Dr", "Mr", "Mrs", "Ms", "Prof", "Rev", "Sen", "Gov", "Capt", "Sgt", "Lt", "Col", "Gen", "Sir", "Dame", "President"}
 _NOT_NAMES |= {word.replace("'", "’") for word in _NOT_NAMES if "'" in word}  # "I’m" as typeset
 _NOT_NAMES |= {"Celsius", "Fahrenheit", "Kelvin", "January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December"}
@@ -216,7 +220,8 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
         at = sentence.find(name, m.start())
         if not name or not free(m) or name in _NOT_NAMES:
             continue
-        names.append((at, at + len(name), name, _capitalised_by_layout(sentence[:at], name, sentence[at + len(name):])))
+        initialled = re.match(r"[A-Z]\.", name) is not None  # "- E. Alpaydin, C. Kaynak (1998)": no layout capitalises an initial
+        names.append((at, at + len(name), name, not initialled and _capitalised_by_layout(sentence[:at], name, sentence[at + len(name):])))
     # "Graça, Alfama, Baixa, Chiado and Estrela", "North Africa and the Middle East": one of
     # them alone does not answer a question about all of them, so the list is the answer. A
     # list whose first word layout capitalised is no answer, nor is its rest ("- XML Signature

@@ -212,6 +212,18 @@ def test_a_sentence_that_points_elsewhere_states_nothing() -> None:
     assert found["Mozilla Public License 2.0"] == "name" and found["Requests"] == "name"
 
 
+def test_initials_belong_to_the_name_and_a_title_does_not() -> None:
+    doc = ("Harbor weather stations dataset\n"
+           "The famous Harbor readings were first used by Sir R.A. Fisher for his lectures.\n"
+           "President Harry S. Truman visited the first of the stations in the spring.\n"
+           "- E. Alpaydin, C. Kaynak (1998) Cascading Classifiers for station data.\n"
+           "For a 4 ohm resistor across 12 V, I = 3 A. The station meters read it every hour.")
+    found = facts_of(doc, "Harbor weather stations dataset")
+    assert found["R.A. Fisher"] == "name" and found["Harry S. Truman"] == "name"
+    assert found["E. Alpaydin, C. Kaynak"] == "list"  # a list item may open with an initial
+    assert not {"Sir", "Fisher", "Truman", "Alpaydin", "A. The", "The"} & set(found)
+
+
 def test_a_day_without_its_year_is_an_answer_only_for_what_recurs() -> None:
     dated = "Stroke Center Opens\nMILLBROOK, September 9 - Riverside General Hospital on Monday opened a new stroke center in the valley."
     assert "September 9" not in facts_of(dated, "the Riverside General stroke center")
