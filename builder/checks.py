@@ -274,11 +274,12 @@ def _bare_words(text: str) -> set[str]:
     return words
 
 
-# Words of a title or topic that name no particular subject.
+# Words of a title or topic that name no particular subject ("diabetes dataset": a question
+# must carry "diabetes").
 _GENERIC = set("""
 guide guides how introduction intro basics overview review reviews question questions answer answers
 frequently asked faq faqs tips things know need explained explain simple short step steps home page
-week lecture notes part chapter lesson course beginner beginners new first best
+week lecture notes part chapter lesson course beginner beginners new first best dataset datasets
 """.split())
 
 

@@ -333,6 +333,9 @@ def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool)
     ("Which teenager won the 32nd Lakeshore Open on Sunday?", "Lakeshore Open", True),  # its ordinal says which
     ("Which teenager won the 32nd Lakeshore Open Chess Tournament?", "Lakeshore Open", True),
     ("How many countries attended the Bretton Woods Conference?", "the Bretton Woods system", True),  # one meeting
+    # "dataset" names a kind, as "guide" or "lesson" does: which dataset?
+    ("How many features are included in the dataset?", "diabetes dataset", False),
+    ("How many classes are included in the digits dataset?", "digits dataset", True),
     # a name asked for by kind alone: which library, which race?
     ("What is the name of the Python HTTP library?", "Python HTTP libraries", False),
     ("What is the name of the cycling race?", "the Tour de France", False),
