@@ -334,6 +334,10 @@ _TIME_RELATIVE = re.compile(
 # ("the Bretton Woods Conference", "the Yalta Conference"), not editions of a series.
 _EDITION = re.compile(r"\b(?:[A-Z][\w'-]+\s+){0,4}(?:Open|Tournament|Festival|Championships?|Marathon|Fair|Cup"
                       r"|Awards|Games|Summit|Expo|Show|Election)\b")
+# "…included in the dataset?": a dataset with no word at all that says which (not "the digits
+# dataset", not "the data set {4, 8, 6}", which gives its values).
+_UNNAMED_DATA = re.compile(r"\b(?:the|this|that)\s+(?:dataset|data set|corpus|database)\b(?!\s*[{\[(:]|\s+(?:of|from|called|named|known)\b)",
+                           re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d\b")  # not a rating: "the under-1600 section"
 _ORDINAL_BEFORE = re.compile(r"\b\d+(?:st|nd|rd|th)\s+$")
 # "What is the name of the Python HTTP library?": a name asked for by kind alone, with nothing
@@ -354,16 +358,23 @@ _VERSION_OF = re.compile(r"^(?:what|which) (?:is|was) the (?:(?:current|latest|n
 # "What is the default compiler version for Ada when using GCC?": a default is a distribution's
 # choice for one of its releases, and the next release makes another
 _DEFAULT_VERSION = re.compile(r"\bdefault (?:[\w+-]+ )?version\b|\bversion\b[^?]*\bby default\b", re.IGNORECASE)
+# "Which version of Python 3 is packaged for Debian?": what a distribution ships is, like its
+# default, one release's choice; "…in Debian 12" or "…in Ubuntu 24.04" says which release.
+_DISTRIBUTION = r"(?:Debian|Ubuntu|Fedora|CentOS|RHEL|Red Hat(?: Enterprise Linux)?|openSUSE|SUSE|Arch Linux|Alpine|Gentoo|Mint|Homebrew|the distribution)"
+_PACKAGED_VERSION = re.compile(rf"\bversions?\b[^?]*\b(?:packaged|shipped|included|provided|available|installed)\b[^?]*"
+                               rf"\b(?:in|for|with|by|on)\s+{_DISTRIBUTION}\b(?![^?]*\d)", re.IGNORECASE)
 
 
 def asks_for_a_release_by_software_alone(question: str) -> bool:
     """The question asks which version some software is, with no clause, number or owner that
     pins the release down ("…that DejaVu is based on", "…of Gradio was safehttpx written for"),
-    or which version is the default with no release number ("…in Debian 12" says which)."""
+    or which version is the default, or the one a distribution packages, with no release number
+    ("…in Debian 12" says which)."""
     asked = _VERSION_OF.match(question.strip())
     if asked is not None and _QUALIFIER.search(asked.group(1) or asked.group(2)) is None:
         return True
-    return bool(_DEFAULT_VERSION.search(question)) and not re.search(r"\d", question)
+    return (bool(_DEFAULT_VERSION.search(question)) and not re.search(r"\d", question)
+            or bool(_PACKAGED_VERSION.search(question)))
 
 
 def names_only_a_kind(question: str) -> bool:
@@ -374,9 +385,11 @@ def names_only_a_kind(question: str) -> bool:
 
 def names_one_of_many(question: str) -> bool:
     """The question names a kind of thing that has many instances without saying which one:
-    a recipe, a person's untitled work, a time relative to when the text was written, a
-    recurring event without its year and without anyone else named, a name asked for by kind."""
-    if _TIME_RELATIVE.search(question) or names_only_a_kind(question) or asks_for_a_release_by_software_alone(question):
+    a recipe, a person's untitled work, a time relative to when the text was written, a dataset
+    with no name, a recurring event without its year and without anyone else named, a name
+    asked for by kind."""
+    if (_TIME_RELATIVE.search(question) or _UNNAMED_DATA.search(question) or names_only_a_kind(question)
+            or asks_for_a_release_by_software_alone(question)):
         return True
     recipe = _RECIPE.search(question)  # "the Moosewood red lentil soup recipe" names whose it is
     if recipe and not _proper_names(question.replace(recipe.group(0), " ")):

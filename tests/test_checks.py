@@ -336,6 +336,8 @@ def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool)
     # "dataset" names a kind, as "guide" or "lesson" does: which dataset?
     ("How many features are included in the dataset?", "diabetes dataset", False),
     ("How many classes are included in the digits dataset?", "digits dataset", True),
+    ("How many diabetes patients were included in the dataset?", "diabetes dataset", False),  # "diabetes" names no dataset
+    ("What is the standard deviation of the data set {4, 8, 6, 5}?", "standard deviation", True),  # it gives its values
     # a name asked for by kind alone: which library, which race?
     ("What is the name of the Python HTTP library?", "Python HTTP libraries", False),
     ("What is the name of the cycling race?", "the Tour de France", False),
@@ -352,6 +354,9 @@ def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool)
     ("What is the default compiler version for Ada when using GCC?", "the Debian GNU Compiler Collection Setup", False),
     ("Which Python version does Debian install by default?", "Python in Debian", False),
     ("What is the default compiler version for Ada in Debian 8?", "the Debian GNU Compiler Collection Setup", True),
+    # as is the version a distribution packages
+    ("Which version of Python 3 is packaged for Debian?", "Python 3.11 in Debian", False),
+    ("Which version of Python 3 is packaged for Debian 12?", "Python 3.11 in Debian", True),
     # beyond what words can tell ("How long do I have to return an item?" shares "return" with
     # its subject): the check stage's reviewer who sees only the question drops those
 ])
