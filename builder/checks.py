@@ -46,6 +46,8 @@ _PASSAGE = re.compile(
     # material the reader of a standalone question never sees
     r"|\bthe\s+(?:following|above|below)\b"
     r"|\bthis\s+(?:question|code|snippet|example|page|post|table|figure|list|program|script|query|file|readme)\b"
+    # the README or manual the question was written from, unnamed: "the ASN.1 library mentioned in the README file"
+    r"|\b(?:in|from)\s+the\s+(?:readme|manual|documentation|docs|release\s+notes|changelog|faq)\b(?:\s+files?)?(?!\s+(?:of|for)\b)"
     # the release the text comes with: "in this release of tmux", "which this Perl version is based on"
     r"|\bthis\s+(?:[A-Z][\w+-]*\s+)?(?:version|release)\b",
     re.IGNORECASE,
