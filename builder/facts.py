@@ -198,8 +198,9 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
         bare = re.fullmatch(r"\d+", value)
         in_range = _RANGE_AFTER.match(sentence, m.end()) or _RANGE_BEFORE.search(sentence[:m.start()]) \
             or re.match(r"\s*[ap]\.?m\b", sentence[m.end():])  # "7 a.m.": a time of day, not an amount
-        # "25-hydroxyvitamin", "10^22", "0.999...": part of a word, a power or a repeating decimal
-        in_word = re.match(r"-[A-Za-z]|\^|\.\.\.|…", sentence[m.end():])
+        # "25-hydroxyvitamin", "10^22", "0.999...", "1.18.8": part of a word, a power, a repeating
+        # decimal or a release number, which no question answered by its first two parts would ask
+        in_word = re.match(r"-[A-Za-z]|\^|\.\.\.|…|\.\d", sentence[m.end():])
         in_subject = bare and value in re.findall(r"\d+", subject)  # "Tram 28": part of the name
         if free(m) and not in_range and not in_word and not in_subject and not (bare and int(value) < 2):  # "1." of a list, "one" of a kind
             found.append((value, "number", clause))
