@@ -48,6 +48,7 @@ REASONS: dict[str, str] = {
     "check_answer_incorrect": "the reviewer, answering from the document without seeing the answer, gave a different answer",
     "check_answer_not_in_evidence": "the reviewer, reading only the evidence sentence, could not find the answer there",
     "check_question_needs_document": "a reviewer shown only the question could not tell what it asks about",
+    "check_support_unsure": "a reviewer shown the evidence sentence, the question and the answer was not sure enough that the sentence gives that answer to that question",
     "check_leaks_answer": "the reviewer found that the question gives its answer away",
     # the optional difficulty stage
     "too_easy": "a solver model answered the question correctly closed-book more often than `difficulty.max_solve_rate` allows",

@@ -32,7 +32,7 @@ from webscale_rl.builder.stages import (
     solve,
 )
 from webscale_rl.builder.stages.common import StageResult, stable_seed, usage_of
-from webscale_rl.transport import LLMError, chat_payload, parse_json
+from webscale_rl.transport import LLMError, chat_payload, first_token_logprobs, parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -131,13 +131,15 @@ class _Caller:
         self.settings = settings
         self.usage: dict[str, dict[str, int]] = {}
 
-    async def __call__(self, stage: str, messages: list[dict], schema: dict | None, salt: object = "", account: str | None = None) -> dict | str:
-        """The reply parsed against `schema`, or its plain text when there is none."""
+    async def __call__(self, stage: str, messages: list[dict], schema: dict | None, salt: object = "", account: str | None = None,
+                       top_logprobs: int | None = None) -> dict | str:
+        """The reply parsed against `schema`, or its plain text when there is none; asked for
+        `top_logprobs`, the first token's alternatives ({token: log probability}) instead."""
         account = account or stage
         payload = chat_payload(
             messages, schema=schema, endpoint=self.settings.endpoints.get(stage, "default"),
-            max_tokens=self.settings.max_tokens[stage], temperature=self.settings.temperature[stage],
-            seed=stable_seed(self.doc_id, self.settings.seed, account, salt),
+            max_tokens=1 if top_logprobs else self.settings.max_tokens[stage], temperature=self.settings.temperature[stage],
+            seed=stable_seed(self.doc_id, self.settings.seed, account, salt), top_logprobs=top_logprobs,
         )
         started = time.monotonic()
         result = await self.generate(payload)
@@ -147,6 +149,8 @@ class _Caller:
         tally["seconds"] = round(tally["seconds"] + time.monotonic() - started, 3)
         for key, value in usage_of(result).items():
             tally[key] += value
+        if top_logprobs:
+            return first_token_logprobs(result)
         return parse_json(result.text, schema, result.finish_reason) if schema is not None else result.text or ""
 
 
@@ -342,11 +346,15 @@ async def _check(document: str, call: _Caller, settings: Settings, pairs: list[d
     one before, so a pair dropped early costs no further tokens."""
     passed, rejected = [(pair, {}) for pair in pairs], []
     for reading in check.readings(document):
-        if not passed:
-            break
-        replies = await _ask(call, settings, "check", [pair for pair, _ in passed], reading, account=reading.account)
+        read = [i for i, (pair, _) in enumerate(passed) if reading.reads(pair)]
+        replies = await _ask(call, settings, "check", [passed[i][0] for i in read], reading, account=reading.account) if read else []
+        reply_to = dict(zip(read, replies))
         survivors = []
-        for (pair, record), reply in zip(passed, replies):
+        for i, (pair, record) in enumerate(passed):
+            if i not in reply_to:  # not a pair this reading is for
+                survivors.append((pair, record))
+                continue
+            reply = reply_to[i]
             if isinstance(reply, Exception):
                 rejected.append((pair, _error_reason("check", reply)))
                 continue
@@ -367,14 +375,16 @@ async def _ask(call: _Caller, settings: Settings, stage: str, pairs: list[dict],
         out: list = [None] * len(pairs)
         for round_, batch in enumerate(_apart(pairs, reading.apart)):
             asked = [pairs[i] for i in batch]
-            reply = await _guard(stage, call(stage, reading.messages(asked), reading.schema(len(asked)), salt=round_ or "", account=account))
+            reply = await _guard(stage, call(stage, reading.messages(asked), reading.schema(len(asked)), salt=round_ or "",
+                                             account=account, top_logprobs=reading.top_logprobs))
             for i, item in zip(batch, reading.items(reply, asked)):
                 out[i] = item
         return out
     out: list = []
     for i, pair in enumerate(pairs):
         try:
-            out += reading.items(await call(stage, reading.messages([pair]), reading.schema(1), salt=i, account=account), [pair])
+            out += reading.items(await call(stage, reading.messages([pair]), reading.schema(1), salt=i, account=account,
+                                            top_logprobs=reading.top_logprobs), [pair])
         except CALL_ERRORS as err:
             out.append(err)
     return out

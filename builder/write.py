@@ -37,7 +37,8 @@ SPLIT_RULE = (
 _STR = pa.string()
 VERDICTS = pa.struct([("context_sufficient", pa.bool_()), ("answer_correct", pa.bool_()),
                       ("no_leakage", pa.bool_()), ("reader_answer", _STR), ("standalone", pa.bool_()),
-                      ("evidence_answer", _STR), ("evidence_supports", pa.bool_())])
+                      ("evidence_answer", _STR), ("evidence_supports", pa.bool_()),
+                      ("support", pa.float64())])  # P(yes) of the graded reading; null for a computed answer
 MODELS = pa.struct([("filter", _STR), ("identify", _STR), ("generate", _STR), ("check", _STR), ("solve", _STR)])
 MESSAGES = pa.list_(pa.struct([("role", _STR), ("content", _STR)]))
 

@@ -46,10 +46,12 @@ whose answers a reward function can check, so reinforcement learning can use web
    it, and asks for it, naming the subject; code then finds the sentence that states the answer
    (highlighted below).
 4. **Check**: deterministic checks (the answer is in the document and fits the question, the
-   question names its subject and does not give the answer away), then three readings by a
+   question names its subject and does not give the answer away), then four readings by a
    reviewer model: it answers each question *blind* from the document, judges the question
-   alone (without the document), and answers from the evidence sentence alone. A pair is kept
-   only if both answers agree with the pair's and the question stands on its own.
+   alone (without the document), answers from the evidence sentence alone, and says how sure it
+   is that the sentence gives the pair's answer to its question. A pair is kept only if both
+   answers agree with the pair's, the question stands on its own, and the reviewer is sure
+   enough (a probability of "yes" of 60% or more).
 
 Kept pairs download as JSONL in the dataset's `default` schema, the rows `load_dataset` gives.
 The call plan changes how many model calls this takes, not what is decided."""
@@ -123,7 +125,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
 
         Args:
             document: the text to turn into QA pairs (plain text, at most 12,000 characters).
-            call_plan: "fused" (at most 8 model calls, more only for pairs citing one sentence) or "paper" (one call per stage and persona); both decide alike.
+            call_plan: "fused" (at most 8 model calls and a one-token call per pair, more only for pairs citing one sentence) or "paper" (one call per stage and persona); both decide alike.
         Returns:
             A JSON object: `status` ("kept" or "dropped"), `drop_reason` and `why` (plain words) when no pair
             was kept, `pairs` (the kept pairs as records of the dataset's `default` schema: question,
@@ -155,7 +157,7 @@ def build_demo(backend: engine.Backend) -> gr.Blocks:
                                       placeholder="Paste an article, a how-to, a forum answer...")
                 with gr.Row():
                     call_plan = gr.Radio(list(views.PLANS), value="fused", label="Call plan", elem_id="call-plan",
-                                         info="fused: at most 8 model calls (more for pairs citing one sentence); paper: one per stage and persona")
+                                         info="fused: at most 8 model calls and a one-token call per pair (more for pairs citing one sentence); paper: one per stage and persona")
                     run_button = gr.Button("Make QA pairs", variant="primary", elem_id="run")
                 rows = example_rows()
                 gr.Examples(examples=[[r["text"]] for r in rows], inputs=[document], label="Examples from the sample corpus",

@@ -15,18 +15,20 @@ from webscale_rl.space.engine import STAGE_TITLES, Run, plain
 
 # A kept pair's evidence is highlighted in the document, so the table leaves room for the verdicts.
 KEPT_HEADERS = ["#", "question", "answer", "answer type", "persona", "context sufficient", "answer correct",
-                "no leakage", "reviewer's blind answer", "clear without the document", "answer from the evidence alone"]
-KEPT_WIDTHS = ["3%", "28%", "11%", "7%", "12%", "6%", "6%", "6%", "8%", "6%", "7%"]
+                "no leakage", "reviewer's blind answer", "clear without the document", "answer from the evidence alone",
+                "how sure the evidence gives it"]
+KEPT_WIDTHS = ["3%", "26%", "10%", "7%", "11%", "6%", "6%", "6%", "8%", "6%", "7%", "4%"]
 DROPPED_HEADERS = ["#", "question", "answer", "answer type", "dropped because", "reason code", "reviewer's blind answer"]
 # "dropped because" holds a sentence (a reason in plain words, with its examples): it gets the room.
 DROPPED_WIDTHS = ["3%", "27%", "11%", "7%", "34%", "10%", "8%"]
 USAGE_HEADERS = ["stage", "calls", "prompt tokens", "completion tokens", "seconds"]
 PLANS = {"fused": "fused: a short look at the opening (none for a titled document), filter + identify in one call, the domain in a short call on the "
-                  "topic, all questions in one call, each of the check's three readings in one call for all pairs "
-                  "(at most 8 calls, but for pairs that cite one sentence, which the evidence reading takes apart)",
+                  "topic, all questions in one call, each of the check's first three readings in one call for all pairs "
+                  "(at most 8 calls, but for pairs that cite one sentence, which the evidence reading takes apart), "
+                  "and the graded reading in a one-token call per pair",
          "paper": "paper: the look at the opening (none for a titled document), then one call per stage and per persona, as in the paper (4 + 2k "
                   "calls for k personas), "
-                  "and the check's two further readings per surviving pair"}
+                  "and the check's three further readings per surviving pair"}
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
@@ -134,8 +136,13 @@ def kept_rows(run: Run) -> list[list[str]]:
                      _yes_no(verdicts.get("context_sufficient")),
                      _yes_no(verdicts.get("answer_correct")), _yes_no(verdicts.get("no_leakage")),
                      verdicts.get("reader_answer", ""), _yes_no(verdicts.get("standalone")),
-                     verdicts.get("evidence_answer", "")])
+                     verdicts.get("evidence_answer", ""), _share(verdicts.get("support"))])
     return rows
+
+
+def _share(p: float | None) -> str:
+    """The fourth reading's P(yes) as a percentage; a computed answer is not read."""
+    return "" if p is None else f"{p:.0%}"
 
 
 def dropped_rows(run: Run) -> list[list[str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 from collections import defaultdict, deque
 
@@ -42,6 +43,8 @@ READ_OFF = ("503 metres", "Maria Lindqvist")
 
 
 def stage_of(payload: dict) -> str:
+    if payload.get("logprobs"):  # the graded reading of the check stage
+        return "support"
     if "schema" not in payload:  # the difficulty stage's solver answers in free text
         return "solve"
     schema = payload["schema"]
@@ -81,9 +84,18 @@ def _default_reply(stage: str, payload: dict, read_off: tuple[str, ...]) -> dict
     return {"answer": found[0]} if len(found) == 1 else {"answers": [{"answer": a} for a in found]}
 
 
+def graded(p_yes: float) -> Completion:
+    """A one-token reply with its first token's alternatives, as the transport returns them
+    (token counts as the other scripted replies')."""
+    return Completion("Yes" if p_yes >= 0.5 else "No", "length",
+                      {"prompt_tokens": 100, "completion_tokens": 20,
+                       "first_token_logprobs": {"Yes": math.log(p_yes), "No": math.log(1 - p_yes), "The": math.log(1e-4)}})
+
+
 class Scripted:
     """Replies per stage, in order; a reply is a dict (sent as JSON), a raw string, or an exception.
-    The standalone and evidence readings of the check stage pass unless a test scripts them."""
+    The standalone, evidence and support readings of the check stage pass unless a test scripts
+    them (support: P(yes) of 0.9, or the probabilities scripted)."""
 
     def __init__(self, read_off: tuple[str, ...] = READ_OFF, solver: dict | None = None, **replies) -> None:
         self.read_off = read_off  # what the evidence reader copies from a sentence that holds it
@@ -102,6 +114,8 @@ class Scripted:
             if isinstance(reply, Exception):
                 raise reply
             return Completion(reply, "stop", {"prompt_tokens": 30, "completion_tokens": 8})
+        if stage == "support":
+            return graded(self.replies[stage].popleft() if self.replies.get(stage) else 0.9)
         if stage in ("opening", "domain", "standalone", "evidence") and not self.replies.get(stage):
             return Completion(json.dumps(_default_reply(stage, payload, self.read_off)), "stop", {"prompt_tokens": 100, "completion_tokens": 20})
         reply = self.replies[stage].popleft()
@@ -136,12 +150,40 @@ def test_fused_keeps_checked_pairs_in_six_calls():
     assert [p["persona"] for p in result["pairs"]] == ["a student", "a commuter"]
     assert result["pairs"][0]["verdicts"] == {"context_sufficient": True, "answer_correct": True, "no_leakage": True,
                                               "reader_answer": "503 metres", "standalone": True,
-                                              "evidence_answer": "503 metres", "evidence_supports": True}
-    assert dict(fake.calls) == {"opening": 1, "screen": 1, "domain": 1, "generate": 1, "check": 1, "standalone": 1, "evidence": 1}
+                                              "evidence_answer": "503 metres", "evidence_supports": True, "support": 0.9}
+    # the graded reading reads one pair a call: its reply is one token
+    assert dict(fake.calls) == {"opening": 1, "screen": 1, "domain": 1, "generate": 1, "check": 1, "standalone": 1, "evidence": 1,
+                                "support": 2}
     assert {k: v for k, v in result["usage"]["screen"].items() if k != "seconds"} == {"calls": 1, "prompt_tokens": 100, "completion_tokens": 20,
                                                                                          "cached_prompt_tokens": 0}
-    assert set(result["usage"]) == {"opening", "screen", "domain", "generate", "check", "check_standalone", "check_evidence"}
+    assert set(result["usage"]) == {"opening", "screen", "domain", "generate", "check", "check_standalone", "check_evidence",
+                                    "check_support"}
     assert result["pairs_generated"] == 2 and result["pair_drops"] == {}
+
+
+def test_a_pair_the_graded_reader_is_unsure_of_is_dropped():
+    # P(yes) 0.55 for the span, 0.95 for the engineer: the reader doubts the first pair's question
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
+                    check=[{"verdicts": [GOOD, GOOD2]}], support=[0.55, 0.95])
+    result = run(fake)
+    assert [p["answer"] for p in result["pairs"]] == ["Maria Lindqvist"]
+    assert result["pairs"][0]["verdicts"]["support"] == 0.95
+    assert result["pair_drops"] == {"check_support_unsure": 1}
+    assert [d["verdicts"]["support"] for d in result["dropped_pairs"] if d.get("reason") == "check_support_unsure"] == [0.55]
+    asked = [p["messages"][-1]["content"] for p in fake.payloads if stage_of(p) == "support"]
+    assert len(asked) == 2 and EVIDENCE in asked[0] and "Answer: 503 metres" in asked[0]
+    assert all(p["max_tokens"] == 1 and p["top_logprobs"] == check.SUPPORT_TOKENS for p in fake.payloads if stage_of(p) == "support")
+
+
+@pytest.mark.parametrize("logprobs, p_yes", [
+    ({"Yes": math.log(0.7), " yes": math.log(0.1), "No": math.log(0.2)}, 0.8),  # case and a leading space are the same answer
+    ({"The": math.log(0.9), "Sentence": math.log(0.1)}, None),                  # neither yes nor no: no verdict
+    ({}, None),                                                                   # a server that sends no log probabilities
+])
+def test_support_is_the_share_of_yes_among_yes_and_no(logprobs: dict, p_yes: float | None):
+    p = check.support_probability(logprobs)
+    assert p == pytest.approx(p_yes) if p_yes is not None else p is None
+    assert check.decide_support(logprobs, PAIR_OK, {}).keep is (p is None or p >= check.SUPPORT_THRESHOLD)
 
 
 @pytest.mark.parametrize("over,reason", [
@@ -397,10 +439,12 @@ def test_paper_plan_makes_four_plus_two_k_calls():
     )
     result = run(fake, call_plan="paper")
     # 4 + 2k (opening, filter, identify, domain; a generate and a check per persona), k = 2,
-    # and per pair the check stage's two further readings
-    assert dict(fake.calls) == {"opening": 1, "filter": 1, "identify": 1, "domain": 1, "generate": 2, "check": 2, "standalone": 2, "evidence": 2}
+    # and per pair the check stage's three further readings
+    assert dict(fake.calls) == {"opening": 1, "filter": 1, "identify": 1, "domain": 1, "generate": 2, "check": 2, "standalone": 2, "evidence": 2,
+                                "support": 2}
     assert result["status"] == "kept" and len(result["pairs"]) == 2
-    assert set(result["usage"]) == {"opening", "filter", "identify", "domain", "generate", "check", "check_standalone", "check_evidence"}
+    assert set(result["usage"]) == {"opening", "filter", "identify", "domain", "generate", "check", "check_standalone", "check_evidence",
+                                    "check_support"}
 
 
 def test_paper_plan_filter_drop_stops_before_identify():
@@ -596,7 +640,7 @@ def test_difficulty_rates_each_kept_pair_by_the_reward_and_drops_the_too_easy():
     assert [(p["answer"], p["solve_rate"], p["reason"]) for p in result["dropped_pairs"]] == [("503 metres", 0.75, "too_easy")]
     assert result["pair_drops"] == {"too_easy": 1} and fake.calls["solve"] == 8
     assert result["usage"]["solve"]["calls"] == 8
-    seeds = [p["seed"] for p in fake.payloads if "schema" not in p]
+    seeds = [p["seed"] for p in fake.payloads if stage_of(p) == "solve"]
     assert len(set(seeds)) == 8, "every attempt must be a fresh sample"
 
 
@@ -620,4 +664,4 @@ def test_the_solver_sees_exactly_the_prompt_of_the_rl_views():
 
     fake = kept_two(solver={PAIR_OK["question"]: ["\\boxed{1}"], PAIR_OK2["question"]: ["\\boxed{1}"]})
     run(fake, solve_samples=1)
-    assert [p["messages"] for p in fake.payloads if "schema" not in p] == [chat_prompt(PAIR_OK["question"]), chat_prompt(PAIR_OK2["question"])]
+    assert [p["messages"] for p in fake.payloads if stage_of(p) == "solve"] == [chat_prompt(PAIR_OK["question"]), chat_prompt(PAIR_OK2["question"])]

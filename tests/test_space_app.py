@@ -113,9 +113,9 @@ def test_each_call_is_named_as_the_rollout_accounts_it(plan):
     run, fake = kept_run(plan)
     names = [c.stage for c in run.calls]
     # a-017 opens with its title, so its first call is the screen: no look at its opening
-    assert names == {"fused": ["screen", "domain", "generate", "generate", "check", "check_standalone", "check_evidence"],
+    assert names == {"fused": ["screen", "domain", "generate", "generate", "check", "check_standalone", "check_evidence", "check_support"],
                      "paper": ["filter", "identify", "domain", "generate", "generate", "generate", "generate", "check", "check",
-                               "check_standalone", "check_evidence"]}[plan]
+                               "check_standalone", "check_evidence", "check_support"]}[plan]
     assert {s: names.count(s) for s in names} == {s: u["calls"] for s, u in run.result["usage"].items()}
     assert all(c.state == "done" and c.seconds is not None and c.prompt_tokens == 100 for c in run.calls)
     assert views.usage_rows(run)[-1][:4] == ["total", len(names), 100 * len(names), 20 * len(names)]
@@ -146,7 +146,7 @@ def test_kept_and_dropped_pairs_as_the_page_shows_them(plan):
     assert "It opens with a title, so no call looked at its opening" in views.filter_md(run, early)  # a-017's title
     kept = views.kept_rows(run)
     assert [r[:4] for r in kept] == [["Q1", TOWER["question"], "227 meters", "number"]]
-    assert kept[0][4:] == [PERSONAS[0], "yes", "yes", "yes", "227 meters", "yes", "227 meters"]
+    assert kept[0][4:] == [PERSONAS[0], "yes", "yes", "yes", "227 meters", "yes", "227 meters", "90%"]  # the graded reading's P(yes)
     assert len(kept[0]) == len(views.KEPT_HEADERS) == len(views.KEPT_WIDTHS)
     dropped = {r[5]: r for r in views.dropped_rows(run)}
     assert set(dropped) == {"question_refers_to_passage", "check_answer_incorrect"}

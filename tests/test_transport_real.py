@@ -94,3 +94,24 @@ def test_prompt_tokens_the_server_reuses_from_its_cache_are_counted(tiny_server)
     first, again = (usage_of(run_sync(client.generate(payload))) for _ in range(2))
     assert again["cached_prompt_tokens"] > 0.9 * again["prompt_tokens"] > 0
     assert first["prompt_tokens"] == again["prompt_tokens"]
+
+
+def test_the_first_tokens_alternatives_reach_a_stage_through_usage(tiny_server):
+    """A graded reading asks for the first token's log probabilities; the transport keeps them
+    in usage, the one field datatrove's InferenceResult also carries."""
+    import math
+
+    from webscale_rl.builder.stages.check import support_probability
+    from webscale_rl.transport import first_token_logprobs, run_sync
+
+    client = LLMClient(Endpoint(urls=[tiny_server.url]))
+    payload = chat_payload([{"role": "user", "content": "Is Paris in France? Reply yes or no."}], max_tokens=1, top_logprobs=10)
+    completion = run_sync(client.generate(payload))
+    logprobs = first_token_logprobs(completion)
+    assert 1 < len(logprobs) <= 10 and all(lp <= 0 for lp in logprobs.values())
+    assert completion.text in logprobs and logprobs[completion.text] == max(logprobs.values())  # greedy: the reply is the likeliest
+    assert sum(math.exp(lp) for lp in logprobs.values()) <= 1 + 1e-6
+    p = support_probability(logprobs)
+    assert p is None or 0 <= p <= 1
+    plain = run_sync(client.generate(chat_payload(payload["messages"], max_tokens=1)))
+    assert first_token_logprobs(plain) == {}  # not asked for, not sent

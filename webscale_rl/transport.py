@@ -115,8 +115,11 @@ def chat_payload(
     temperature: float = 0.0,
     seed: int | None = None,
     top_p: float | None = None,
+    top_logprobs: int | None = None,
 ) -> dict:
-    """A neutral request: the transport turns `schema` into the endpoint's own dialect."""
+    """A neutral request: the transport turns `schema` into the endpoint's own dialect.
+    `top_logprobs` asks for the most likely first tokens of the reply with their log
+    probabilities (`first_token_logprobs`), for a reading graded by how sure the model is."""
     payload: dict[str, Any] = {
         "messages": messages, "max_tokens": max_tokens, "temperature": temperature, "endpoint": endpoint,
     }
@@ -126,7 +129,27 @@ def chat_payload(
         payload["seed"] = seed
     if top_p is not None:
         payload["top_p"] = top_p
+    if top_logprobs is not None:
+        payload["logprobs"], payload["top_logprobs"] = True, top_logprobs
     return payload
+
+
+def first_token_logprobs(result) -> dict[str, float]:
+    """{token: log probability} of the reply's first token, as `first_token_logprobs` asked;
+    empty when the server sent none."""
+    usage = getattr(result, "usage", None) or {}
+    return dict(usage.get("first_token_logprobs") or {})
+
+
+def _keep_first_token_logprobs(response: dict) -> None:
+    """Copy the first token's alternatives into the response's usage. datatrove's
+    InferenceResult carries a reply's text, finish reason and usage only, so usage is the one
+    field that reaches a stage from either path (and datatrove's result cache keeps it)."""
+    logprobs = (response.get("choices") or [{}])[0].get("logprobs") or {}
+    content = logprobs.get("content") or []
+    if content:
+        response["usage"]["first_token_logprobs"] = {
+            item["token"]: float(item["logprob"]) for item in content[0].get("top_logprobs") or []}
 
 
 def response_format(dialect: Dialect, schema: dict) -> tuple[dict, dict]:
@@ -267,6 +290,8 @@ class LLMClient:
                     stats.completion_tokens += int(usage.get("completion_tokens") or 0)
                     stats.latency_s += latency
                     response["usage"] = {**usage, "latency_s": round(latency, 3), "attempts": attempt + 1}
+                    if body.get("logprobs"):
+                        _keep_first_token_logprobs(response)
                     return response
                 except Exception as err:  # classified below; anything unknown is re-raised
                     error, retry_after = self._classify(err, endpoint, url)

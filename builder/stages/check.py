@@ -1,4 +1,4 @@
-"""Stage 4, quality and leakage check, in three readings that must all pass the pair.
+"""Stage 4, quality and leakage check, in four readings that must all pass the pair.
 
 1. The reviewer reads the document and the questions, answers each question itself without
    seeing the pair's answer, and says whether the question has enough context and whether it
@@ -10,12 +10,17 @@
    sentence alone shows whether that sentence answers this question.
 3. A third reading sees the question alone and says whether a reader without the document
    knows what it asks about. Seeing the document, reviewers call every question clear.
+4. A fourth reading shows the evidence sentence, the question and the answer, and asks whether
+   the sentence gives that answer to that question. The reply is nearly always yes, so it is
+   graded: the pair passes when the probability of yes is high enough (needs a server that
+   returns log probabilities, as llama.cpp, vLLM, TGI and OpenAI's API do).
 
 Agreement is judged by the same verifier the RL reward uses."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -23,6 +28,7 @@ from typing import Any, Callable
 from webscale_rl.builder.checks import (
     ASKS_LIMIT,
     CODE_GIVES,
+    EXTRACTIVE,
     names_in_full,
     quotes_runnable_code,
     runnable_code,
@@ -251,6 +257,48 @@ def decide_evidence(evidence_answer: str, pair: dict, record: dict) -> StageResu
     return StageResult(True, data=record)
 
 
+SUPPORT_SYSTEM = "You check quiz answers against a source sentence. Reply yes or no."
+# A graded reading: how sure the reader is that the sentence gives this answer to this question,
+# from the probability of its first token. Told the answer, the 1.5B reader says yes to almost
+# every pair, and so it should: most are right. But it is less sure of the pairs whose question
+# misdescribes the value ("How long does it take to brew coffee…?" of a heater that "reaches
+# brewing temperature in about 45 seconds"). On the 161 audit labels the code checks pass and
+# the embedded server reads (2026-12-06), its P(yes) ranked a good pair above a bad one 78% of the
+# time. Below SUPPORT_THRESHOLD it drops 3 of the 143 good and 4 of the 18 bad; chosen on half of
+# the labels' documents and applied to the other half, 2% of the good and 19% of the bad (200
+# random halves). In the pipeline's own audit of 488 labels it dropped 6 bad pairs and 3 good,
+# and keep precision rose to 91.6%. Only extractive answers are read: a computed one is not in
+# its sentence. (Asked for a plain yes or no, the same kind of reader refused 2 of 13 bad pairs
+# and 2 of 77 good ones; the question-alone reader's P(no) did not separate good from bad.)
+SUPPORT_THRESHOLD = 0.6
+SUPPORT_TOKENS = 10  # first-token alternatives asked for: "Yes", "yes", "No", " Yes", ...
+
+
+def support_messages(pairs: list[dict]) -> list[dict]:
+    pair = pairs[0]  # one pair a call: the first token answers for one pair only
+    user = (f"Sentence: {pair['evidence']}\n\nQuestion: {pair['question']}\nAnswer: {pair['answer']}\n\n"
+            f"Does the sentence say that {pair['answer']} is the answer to exactly this question? Reply yes or no.")
+    return [{"role": "system", "content": SUPPORT_SYSTEM}, {"role": "user", "content": user}]
+
+
+def support_probability(logprobs: dict[str, float]) -> float | None:
+    """P(yes) among the yes and no first tokens, whatever their case and leading space; None
+    when the reply opened with neither."""
+    yes = sum(math.exp(lp) for token, lp in logprobs.items() if token.strip().lower() == "yes")
+    no = sum(math.exp(lp) for token, lp in logprobs.items() if token.strip().lower() == "no")
+    return yes / (yes + no) if yes + no > 0 else None
+
+
+def decide_support(logprobs: dict[str, float], pair: dict, record: dict) -> StageResult:
+    """The fourth reading: the reader is sure enough that the sentence gives this answer to
+    this question. A reader that opened with neither yes nor no says nothing against the pair."""
+    p = support_probability(logprobs)
+    record = record | {"support": None if p is None else round(p, 3)}
+    if p is not None and p < SUPPORT_THRESHOLD:
+        return StageResult(False, "check_support_unsure", record)
+    return StageResult(True, data=record)
+
+
 @dataclass(frozen=True)
 class Reading:
     """One reading of the check stage: how to ask about some pairs, and how to decide on each."""
@@ -261,11 +309,14 @@ class Reading:
     items: Callable[[dict, list[dict]], list]  # one reply item per pair, in pair order
     decide: Callable[[Any, dict, dict], StageResult]
     apart: Callable[[dict], str] | None = None  # pairs with the same key go in separate calls
+    top_logprobs: int | None = None  # graded: the reply is its first token's alternatives, not text
+    reads: Callable[[dict], bool] = lambda pair: True  # the pairs this reading is for; the rest pass it
 
 
 def readings(document: str) -> list[Reading]:
-    """The three readings, cheapest drop first after the blind one: blind answers from the
-    document, the question alone, the evidence sentence alone."""
+    """The four readings, cheapest drop first after the blind one: blind answers from the
+    document, the question alone, the evidence sentence alone, then how sure a reader of that
+    sentence is of the pair's answer."""
     return [
         Reading("check", lambda pairs: messages(document, pairs), schema, verdicts, decide),
         Reading("check_standalone", standalone_messages, standalone_schema, standalone_verdicts,
@@ -275,4 +326,6 @@ def readings(document: str) -> list[Reading]:
         # reader answered 30, 30, 30 or 30, 14, 21, and each question alone correctly.
         Reading("check_evidence", evidence_messages, evidence_schema, evidence_answers, decide_evidence,
                 apart=lambda pair: pair["evidence"]),
+        Reading("check_support", support_messages, lambda n_pairs: None, lambda reply, pairs: [reply], decide_support,
+                apart=lambda pair: "", top_logprobs=SUPPORT_TOKENS, reads=lambda pair: pair["answer_type"] in EXTRACTIVE),
     ]
