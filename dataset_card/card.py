@@ -66,7 +66,7 @@ COLUMN_DOCS = {
     "persona": "intended asker the question was written for",
     "source_id": "id of the source document",
     "source_text": "the source document (empty when the build excluded it)",
-    "verdicts": "check-stage verdicts: context sufficient, answer correct (the reviewer's blind answer agrees), no leakage and that answer; the question-alone verdict; the answer read from the evidence sentence alone and whether it agrees",
+    "verdicts": "check-stage verdicts: context sufficient, answer correct (the reviewer's blind answer agrees), no leakage and that answer; the question-alone verdict; the answer read from the evidence sentence alone and whether it agrees; support, the probability that a reviewer shown the sentence, question and answer says the sentence gives that answer (null for a computed answer)",
     "models": "model used at each stage",
     "prompt_version": "version of the prompt set used",
     "call_plan": "how LLM calls were grouped per document",

@@ -140,7 +140,7 @@ def test_a_question_must_not_contain_its_answer(question: str, answer: str, answ
     ("Who wrote the Smalltalk version of diff, which this Perl version is heavily based on?", True),
     ("Despite the fact that it is slow, which sort does Python use for small lists?", False),
     ("Which version of the GNU General Public License covers GNU bc?", False),
-    # the README a question was written from, unnamed (fifteenth held-out build)
+    # the README a question was written from, unnamed (fourteenth held-out build)
     ("What is the name of the ASN.1 library that is mentioned in the README file?", True),
     ("Which option is described in the documentation?", True),
     ("Which flag is listed in the documentation of GNU tar for sparse files?", False),

@@ -70,7 +70,7 @@ def test_a_place_and_its_region_is_one_name(sentence: str, answer: str, answer_t
     ("XML Security Library\nIt implements these standards:\n"
      "- XML Signature Syntax and Processing from the W3C, in full.",
      set(), {"Processing", "Signature Syntax and Processing"}),
-    # a release number is not cut to its first two parts (fifteenth held-out build)
+    # a release number is not cut to its first two parts (fourteenth held-out build)
     ("dpkg\nSince dpkg 1.18.8, custom changelog parsers are supported as modules.\n"
      "The parser reads entries 40 percent faster than it did in version 1.17.",
      {"40 percent"}, {"1.18", "18.8", "8"}),
