@@ -23,6 +23,7 @@ from webscale_rl.builder.checks import locate_evidence
 from webscale_rl.builder.inputs import sample_corpus_rows
 from webscale_rl.builder.pipeline import ProgressLine
 from webscale_rl.builder.rollout import Progress, Settings, judge_pairs
+from webscale_rl.models import PRESETS
 
 LABEL_FIELDS = {"source", "subject", "question", "answer", "answer_type", "label", "fails", "note"}
 
@@ -121,10 +122,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--model", default="default", help="embedded preset or .gguf to judge with (ignored with --url)")
     parser.add_argument("--url", default=None, help="an OpenAI-compatible endpoint instead of the embedded server")
     parser.add_argument("--call-plan", choices=["fused", "paper"], default="fused")
+    parser.add_argument("--support-threshold", type=float, default=None,
+                        help="the graded reading's bar (default: the embedded preset's measured one; off with --url)")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here (e.g. DATASET/audit.json, shown in the card)")
     args = parser.parse_args(argv)
     labels = load_labels(args.labels)
-    settings = Settings(call_plan=args.call_plan)
+    preset = None if args.url else PRESETS.get(args.model)
+    threshold = args.support_threshold if args.support_threshold is not None else preset.support_threshold if preset else None
+    settings = Settings(call_plan=args.call_plan, support_threshold=threshold)
 
     def run(url: str, model: str) -> list[str]:
         client = LLMClient(Endpoint(urls=[url], model=model, timeout=300))

@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     # many in all (1: one question per persona, as the paper).
     "facts_per_persona": 2,
     "demos_per_prompt": 2,
+    # The check stage's graded reading: "auto" takes the bar measured for the embedded preset
+    # that serves the check stage (none for a model it was not measured on, which turns the
+    # reading off); a number sets the bar, null turns the reading off.
+    "support_threshold": "auto",
     "sampling": {
         "filter": {"temperature": 0.0, "max_tokens": 200},
         "identify": {"temperature": 0.0, "max_tokens": 200},
@@ -206,6 +210,7 @@ SCHEMA = Section({
     "seed": Value((int,)),
     "max_personas": Value((int,)),
     "facts_per_persona": Value((int,)),
+    "support_threshold": Value((str, int, float, type(None))),
     "demos_per_prompt": Value((int,)),
     "sampling": Section({stage: SAMPLING for stage in (*LLM_STAGES, SCREEN)}),
     "difficulty": Section({"enabled": Value((bool,)), "samples": Value((int,)),
@@ -324,6 +329,20 @@ def endpoints_from(cfg: dict, urls: dict[str, list[str]] | None = None) -> list[
         except (TypeError, ValueError) as err:
             raise ConfigError(f"endpoints.{name}: {err}") from None
     return out
+
+
+def support_threshold(cfg: dict) -> float | None:
+    """The graded reading's bar: a number or null as given, or for "auto" the one measured for
+    the embedded preset that serves the check stage (none for a served or unmeasured model)."""
+    value = cfg["support_threshold"]
+    if value != "auto" and isinstance(value, str):
+        raise ConfigError(f"support_threshold: {value!r} is not a number, null or 'auto'")
+    if value != "auto":
+        return None if value is None else float(value)
+    from webscale_rl.models import PRESETS
+
+    preset = PRESETS.get(cfg["endpoints"][stage_endpoints(cfg)["check"]].get("embedded") or "")
+    return preset.support_threshold if preset else None
 
 
 def stage_endpoints(cfg: dict) -> dict[str, str]:

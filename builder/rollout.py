@@ -20,7 +20,7 @@ from typing import Any, Awaitable, Callable, Sequence
 from datatrove.pipeline.inference.types import InferenceError
 
 from webscale_rl.builder import checks, facts
-from webscale_rl.builder.config import DEFAULTS, LLM_STAGES, SCREEN, ConfigError, sampling, stage_endpoints
+from webscale_rl.builder.config import DEFAULTS, LLM_STAGES, SCREEN, ConfigError, sampling, stage_endpoints, support_threshold
 from webscale_rl.builder.stages import (
     check,
     domain,
@@ -32,6 +32,7 @@ from webscale_rl.builder.stages import (
     solve,
 )
 from webscale_rl.builder.stages.common import StageResult, stable_seed, usage_of
+from webscale_rl.models import PRESETS
 from webscale_rl.transport import LLMError, chat_payload, first_token_logprobs, parse_json
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class Settings:
     endpoints: dict[str, str] = field(default_factory=lambda: {s: "default" for s in (*STAGES, SCREEN)})
     temperature: dict[str, float] = field(default_factory=lambda: _default_sampling("temperature"))
     max_tokens: dict[str, int] = field(default_factory=lambda: _default_sampling("max_tokens"))
+    # the graded reading's bar (config.support_threshold); the default model's unless given, None: off
+    support_threshold: float | None = PRESETS["default"].support_threshold
     solve_samples: int = 0  # closed-book attempts per kept question; 0: no difficulty stage
     max_solve_rate: float | None = None  # drop kept pairs the solver gets right more often than this
 
@@ -78,6 +81,7 @@ class Settings:
                    facts_per_persona=cfg["facts_per_persona"], demos_per_prompt=cfg["demos_per_prompt"], endpoints=stage_endpoints(cfg),
                    temperature={s: v["temperature"] for s, v in per_stage.items()},
                    max_tokens={s: v["max_tokens"] for s, v in per_stage.items()},
+                   support_threshold=support_threshold(cfg),
                    solve_samples=difficulty["samples"] if difficulty["enabled"] else 0,
                    max_solve_rate=difficulty["max_solve_rate"] if difficulty["enabled"] else None)
 
@@ -345,7 +349,7 @@ async def _check(document: str, call: _Caller, settings: Settings, pairs: list[d
     stage's readings run in turn (`check.readings`), each only on the pairs that passed the
     one before, so a pair dropped early costs no further tokens."""
     passed, rejected = [(pair, {}) for pair in pairs], []
-    for reading in check.readings(document):
+    for reading in check.readings(document, settings.support_threshold):
         read = [i for i, (pair, _) in enumerate(passed) if reading.reads(pair)]
         replies = await _ask(call, settings, "check", [passed[i][0] for i in read], reading, account=reading.account) if read else []
         reply_to = dict(zip(read, replies))

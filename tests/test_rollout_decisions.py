@@ -175,6 +175,13 @@ def test_a_pair_the_graded_reader_is_unsure_of_is_dropped():
     assert all(p["max_tokens"] == 1 and p["top_logprobs"] == check.SUPPORT_TOKENS for p in fake.payloads if stage_of(p) == "support")
 
 
+def test_without_a_bar_for_its_model_the_graded_reading_is_not_asked():
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
+                    check=[{"verdicts": [GOOD, GOOD2]}], support=[0.1, 0.1])
+    result = run(fake, support_threshold=None)
+    assert len(result["pairs"]) == 2 and "support" not in fake.calls and "support" not in result["pairs"][0]["verdicts"]
+
+
 @pytest.mark.parametrize("logprobs, p_yes", [
     ({"Yes": math.log(0.7), " yes": math.log(0.1), "No": math.log(0.2)}, 0.8),  # case and a leading space are the same answer
     ({"The": math.log(0.9), "Sentence": math.log(0.1)}, None),                  # neither yes nor no: no verdict
@@ -183,7 +190,7 @@ def test_a_pair_the_graded_reader_is_unsure_of_is_dropped():
 def test_support_is_the_share_of_yes_among_yes_and_no(logprobs: dict, p_yes: float | None):
     p = check.support_probability(logprobs)
     assert p == pytest.approx(p_yes) if p_yes is not None else p is None
-    assert check.decide_support(logprobs, PAIR_OK, {}).keep is (p is None or p >= check.SUPPORT_THRESHOLD)
+    assert check.decide_support(logprobs, PAIR_OK, {}, 0.6).keep is (p is None or p >= 0.6)
 
 
 @pytest.mark.parametrize("over,reason", [

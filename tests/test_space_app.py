@@ -88,7 +88,8 @@ def screened(**over) -> dict:
 
 
 def fake_backend(fake) -> engine.Backend:
-    cfg = load_config(None, {"endpoints": {"default": {"urls": ["http://127.0.0.1:9/v1"]}}})
+    # a served model, given the bar the default model was measured with, so the graded reading runs
+    cfg = load_config(None, {"endpoints": {"default": {"urls": ["http://127.0.0.1:9/v1"]}}, "support_threshold": 0.6})
     return engine.Backend(cfg=cfg, client=types.SimpleNamespace(generate=fake), models={s: "scripted" for s in
                                                                                       ("filter", "identify", "generate", "check")})
 

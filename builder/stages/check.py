@@ -12,8 +12,9 @@
    knows what it asks about. Seeing the document, reviewers call every question clear.
 4. A fourth reading shows the evidence sentence, the question and the answer, and asks whether
    the sentence gives that answer to that question. The reply is nearly always yes, so it is
-   graded: the pair passes when the probability of yes is high enough (needs a server that
-   returns log probabilities, as llama.cpp, vLLM, TGI and OpenAI's API do).
+   graded: the pair passes when the probability of yes reaches a bar measured for the model
+   (needs a server that returns log probabilities, as llama.cpp, vLLM, TGI and OpenAI's API do;
+   off for a model with no measured bar).
 
 Agreement is judged by the same verifier the RL reward uses."""
 
@@ -264,13 +265,13 @@ SUPPORT_SYSTEM = "You check quiz answers against a source sentence. Reply yes or
 # misdescribes the value ("How long does it take to brew coffee…?" of a heater that "reaches
 # brewing temperature in about 45 seconds"). On the 161 audit labels the code checks pass and
 # the embedded server reads (2026-12-06), its P(yes) ranked a good pair above a bad one 78% of the
-# time. Below SUPPORT_THRESHOLD it drops 3 of the 143 good and 4 of the 18 bad; chosen on half of
+# time. Below 0.6 it drops 3 of the 143 good and 4 of the 18 bad; chosen on half of
 # the labels' documents and applied to the other half, 2% of the good and 19% of the bad (200
 # random halves). In the pipeline's own audit of 488 labels it dropped 6 bad pairs and 3 good,
 # and keep precision rose to 91.6%. Only extractive answers are read: a computed one is not in
 # its sentence. (Asked for a plain yes or no, the same kind of reader refused 2 of 13 bad pairs
 # and 2 of 77 good ones; the question-alone reader's P(no) did not separate good from bad.)
-SUPPORT_THRESHOLD = 0.6
+# The bar is the model's (`webscale_rl.models.Preset.support_threshold`): 0.6 for the default.
 SUPPORT_TOKENS = 10  # first-token alternatives asked for: "Yes", "yes", "No", " Yes", ...
 
 
@@ -289,12 +290,12 @@ def support_probability(logprobs: dict[str, float]) -> float | None:
     return yes / (yes + no) if yes + no > 0 else None
 
 
-def decide_support(logprobs: dict[str, float], pair: dict, record: dict) -> StageResult:
+def decide_support(logprobs: dict[str, float], pair: dict, record: dict, threshold: float) -> StageResult:
     """The fourth reading: the reader is sure enough that the sentence gives this answer to
     this question. A reader that opened with neither yes nor no says nothing against the pair."""
     p = support_probability(logprobs)
     record = record | {"support": None if p is None else round(p, 3)}
-    if p is not None and p < SUPPORT_THRESHOLD:
+    if p is not None and p < threshold:
         return StageResult(False, "check_support_unsure", record)
     return StageResult(True, data=record)
 
@@ -313,10 +314,14 @@ class Reading:
     reads: Callable[[dict], bool] = lambda pair: True  # the pairs this reading is for; the rest pass it
 
 
-def readings(document: str) -> list[Reading]:
+def readings(document: str, support_threshold: float | None = None) -> list[Reading]:
     """The four readings, cheapest drop first after the blind one: blind answers from the
     document, the question alone, the evidence sentence alone, then how sure a reader of that
-    sentence is of the pair's answer."""
+    sentence is of the pair's answer (only with a bar measured for the model)."""
+    graded = [] if support_threshold is None else [
+        Reading("check_support", support_messages, lambda n_pairs: None, lambda reply, pairs: [reply],
+                lambda logprobs, pair, record: decide_support(logprobs, pair, record, support_threshold),
+                apart=lambda pair: "", top_logprobs=SUPPORT_TOKENS, reads=lambda pair: pair["answer_type"] in EXTRACTIVE)]
     return [
         Reading("check", lambda pairs: messages(document, pairs), schema, verdicts, decide),
         Reading("check_standalone", standalone_messages, standalone_schema, standalone_verdicts,
@@ -326,6 +331,5 @@ def readings(document: str) -> list[Reading]:
         # reader answered 30, 30, 30 or 30, 14, 21, and each question alone correctly.
         Reading("check_evidence", evidence_messages, evidence_schema, evidence_answers, decide_evidence,
                 apart=lambda pair: pair["evidence"]),
-        Reading("check_support", support_messages, lambda n_pairs: None, lambda reply, pairs: [reply], decide_support,
-                apart=lambda pair: "", top_logprobs=SUPPORT_TOKENS, reads=lambda pair: pair["answer_type"] in EXTRACTIVE),
+        *graded,
     ]
