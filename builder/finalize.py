@@ -15,7 +15,7 @@ import yaml
 from webscale_rl.builder.config import config_hash, public
 from webscale_rl.builder.question_dedup import near_duplicate_questions
 from webscale_rl.builder.stages.common import PROMPT_VERSION
-from webscale_rl.builder.write import write_dataset
+from webscale_rl.builder.write import VERDICTS, write_dataset
 from webscale_rl.eval.decontam import contaminated, load_benchmarks
 
 
@@ -74,7 +74,9 @@ def make_records(docs: list[dict], cfg: dict, models: dict[str, str]) -> tuple[l
                 "question": pair["question"], "answer": pair["answer"], "answer_type": pair["answer_type"],
                 "evidence": pair["evidence"], "domain": result["domain"], "persona": pair["persona"],
                 "source_id": str(doc["id"]), "source_text": doc["text"] if cfg["include_source_text"] else "",
-                "verdicts": pair["verdicts"], "models": models,
+                # every verdict the rows carry, null where a reading did not read the pair (a computed
+                # answer, or no graded reading for this model): the Space's JSON as the parquet rows
+                "verdicts": {name: pair["verdicts"].get(name) for name in VERDICTS.names}, "models": models,
                 "prompt_version": PROMPT_VERSION, "call_plan": cfg["call_plan"], "contamination": [],
                 "solve_rate": pair.get("solve_rate"),
             })
