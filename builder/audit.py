@@ -23,7 +23,7 @@ from webscale_rl.builder.checks import locate_evidence
 from webscale_rl.builder.inputs import sample_corpus_rows
 from webscale_rl.builder.pipeline import ProgressLine
 from webscale_rl.builder.rollout import Progress, Settings, judge_pairs
-from webscale_rl.models import PRESETS
+from webscale_rl.models import measured_support_threshold
 
 LABEL_FIELDS = {"source", "subject", "question", "answer", "answer_type", "label", "fails", "note"}
 
@@ -127,8 +127,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here (e.g. DATASET/audit.json, shown in the card)")
     args = parser.parse_args(argv)
     labels = load_labels(args.labels)
-    preset = None if args.url else PRESETS.get(args.model)
-    threshold = args.support_threshold if args.support_threshold is not None else preset.support_threshold if preset else None
+    threshold = args.support_threshold if args.support_threshold is not None else \
+        None if args.url else measured_support_threshold(args.model)
     settings = Settings(call_plan=args.call_plan, support_threshold=threshold)
 
     def run(url: str, model: str) -> list[str]:

@@ -339,10 +339,9 @@ def support_threshold(cfg: dict) -> float | None:
         raise ConfigError(f"support_threshold: {value!r} is not a number, null or 'auto'")
     if value != "auto":
         return None if value is None else float(value)
-    from webscale_rl.models import PRESETS
+    from webscale_rl.models import measured_support_threshold
 
-    preset = PRESETS.get(cfg["endpoints"][stage_endpoints(cfg)["check"]].get("embedded") or "")
-    return preset.support_threshold if preset else None
+    return measured_support_threshold(cfg["endpoints"][stage_endpoints(cfg)["check"]].get("embedded"))
 
 
 def stage_endpoints(cfg: dict) -> dict[str, str]:

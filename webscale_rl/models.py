@@ -43,6 +43,12 @@ class Preset:
     support_threshold: float | None = None
 
 
+def measured_support_threshold(model: str | None) -> float | None:
+    """The graded reading's bar measured for this embedded preset; None for any other model."""
+    preset = PRESETS.get(model or "")
+    return preset.support_threshold if preset else None
+
+
 PRESETS: dict[str, Preset] = {
     "tiny": Preset(
         name="tiny",
