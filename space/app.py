@@ -51,7 +51,8 @@ whose answers a reward function can check, so reinforcement learning can use web
    alone (without the document), answers from the evidence sentence alone, and says how sure it
    is that the sentence gives the pair's answer to its question. A pair is kept only if both
    answers agree with the pair's, the question stands on its own, and the reviewer is sure
-   enough (a probability of "yes" of 60% or more).
+   enough: its probability of "yes" (the column "support P(yes)") reaches the bar measured for
+   the model, 60% for the default; a model with no measured bar is not asked.
 
 Kept pairs download as JSONL in the dataset's `default` schema, the rows `load_dataset` gives.
 The call plan changes how many model calls this takes, not what is decided."""

@@ -16,8 +16,8 @@ from webscale_rl.space.engine import STAGE_TITLES, Run, plain
 # A kept pair's evidence is highlighted in the document, so the table leaves room for the verdicts.
 KEPT_HEADERS = ["#", "question", "answer", "answer type", "persona", "context sufficient", "answer correct",
                 "no leakage", "reviewer's blind answer", "clear without the document", "answer from the evidence alone",
-                "how sure the evidence gives it"]
-KEPT_WIDTHS = ["3%", "26%", "10%", "7%", "11%", "6%", "6%", "6%", "8%", "6%", "7%", "4%"]
+                "support P(yes)"]
+KEPT_WIDTHS = ["3%", "24%", "10%", "7%", "11%", "6%", "6%", "6%", "8%", "6%", "7%", "6%"]
 DROPPED_HEADERS = ["#", "question", "answer", "answer type", "dropped because", "reason code", "reviewer's blind answer"]
 # "dropped because" holds a sentence (a reason in plain words, with its examples): it gets the room.
 DROPPED_WIDTHS = ["3%", "27%", "11%", "7%", "34%", "10%", "8%"]
