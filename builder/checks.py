@@ -73,6 +73,8 @@ _WRAP_WIDTH = 60  # a line at least this long that stops mid-sentence was wrappe
 # is punctuation; anywhere else ("x++;", "end;", "a;b") it ends a statement of code.
 CODE_SEMICOLON = r"(?<![A-Za-z]);|;(?!\s+[a-z])"
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")  # "[Chromium](https://...)": its text
+# A link's address states nothing: "(https://github.com/psf/requests/network/dependents?package_id=UGFja...)"
+URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`'\"]+")
 BADGE = r"\[?!\["  # a badge or an image opening a line: "[![PyPI](…)](…)", "![logo](…)"
 _NOT_PROSE = re.compile(rf"[{{}}]|{CODE_SEMICOLON}|\w\(|^\s*[\w.]+\s*=|\s=\s|^\W*(?![^:]*\b(?:is|are|was|were)\b)[A-Z][\w /&-]{{0,30}}:\s|\s\|\s|^\s*{BADGE}|^\s*\[[^\]]+\]:\s")
 
@@ -815,9 +817,15 @@ def _starts_no_sentence(text: str, at: int) -> bool:
 
 def answer_uses(answer: str, evidence: str) -> list[re.Match]:
     """Every place the evidence states the answer as whole words, so "10" is not found
-    inside "100" (unlike `locate`, which reads "10" off "10 minutes")."""
+    inside "100" (unlike `locate`, which reads "10" off "10 minutes"), and not inside a link's
+    address: "unicode.org" states nothing, and "Unicode" there would hide that the sentence
+    names the "Unicode consortium" everywhere else."""
     value = answer.strip().rstrip(".")
-    return list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)) if value else []
+    if not value:
+        return []
+    links = [m.span() for m in URL.finditer(evidence)]
+    return [m for m in re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", evidence, re.IGNORECASE)
+            if not any(start <= m.start() < end for start, end in links)]
 
 
 def answer_cut_short(question: str, answer: str, evidence: str) -> bool:

@@ -21,6 +21,7 @@ from webscale_rl.builder.checks import (
     CODE_SEMICOLON,
     MEASURE_UNITS,
     PER_UNIT,
+    URL,
     answer_is_example,
     lines,
     sentences,
@@ -67,6 +68,9 @@ _NOT_NAMES |= {"MUST", "SHOULD", "SHALL", "MAY", "NOT", "REQUIRED", "RECOMMENDED
 # A person's title, which the name after it answers for ("said Dr. Priya Natarajan": not "Dr";
 # "first used by Sir R.A. Fisher": R.A. Fisher).
 _NOT_NAMES |= {"Dr", "Mr", "Mrs", "Ms", "Prof", "Rev", "Sen", "Gov", "Capt", "Sgt", "Lt", "Col", "Gen", "Sir", "Dame", "President"}
+# A preposition a list item's layout capitalised: "- **document oriented:** Like MongoDB_, you can…"
+_NOT_NAMES |= {"Like", "Unlike", "With", "Without", "From", "By", "Since", "Until", "During", "Through", "Under",
+               "Over", "About", "Than", "Per", "Into", "Onto", "Upon", "Within", "Besides"}
 _NOT_NAMES |= {word.replace("'", "’") for word in _NOT_NAMES if "'" in word}  # "I’m" as typeset
 _NOT_NAMES |= {"Celsius", "Fahrenheit", "Kelvin", "January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December"}
@@ -92,8 +96,6 @@ _LAYOUT = re.compile(r"[^A-Za-z]*")
 # ("Apache") names none.
 _LICENCE = re.compile(r"\b(?:\d-[Cc]lause\s+)?(?:[A-Z][\w-]*\s+){1,6}?(?:v?\d+(?:\.\d+)*\s+)?(?:[A-Z][\w-]*\s+){0,3}[Ll]icen[cs]e\b"
                       r"(?:,?\s+[Vv]ersion\s+\d+(?:\.\d+)*|\s+v?\d+(?:\.\d+)*(?![\w.]))?")
-# A link's address states nothing: "(https://github.com/psf/requests/network/dependents?package_id=UGFja...)"
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`'\"]+")
 # A sentence that sends the reader elsewhere states nothing of its own: "See the GNU General
 # Public License for more details.", "Consult the Changelog page for fixes".
 _POINTER = re.compile(r"^[^A-Za-z]*(?:(?:please|for (?:more|further) (?:details|information),?)\s+)?"
@@ -160,7 +162,7 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
     """(answer, answer_type, placed clause or "") candidates of one sentence, the most
     checkable kinds first."""
     found: list[tuple[str, str, str]] = []
-    taken: list[tuple[int, int]] = [m.span() for m in _URL.finditer(sentence)]
+    taken: list[tuple[int, int]] = [m.span() for m in URL.finditer(sentence)]
 
     def free(m: re.Match) -> bool:
         return all(m.end() <= a or m.start() >= b for a, b in taken)
@@ -217,7 +219,9 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
             continue  # "the Swedish chemist": a nationality, not a name
         if len(words) == 1 and re.fullmatch(r"[A-Z]{2,}s", words[0]):
             continue  # "APIs", "PRs", "URLs": a plural of a common term
-        name = " ".join(words).rstrip("'’")  # a closing quote: "the 'Debian XML/SGML Group' project"
+        # a closing quote ("the 'Debian XML/SGML Group' project") or reStructuredText's link
+        # mark ("if Babel_ is installed", "`Unicode consortium <…>`__") is no part of the name
+        name = " ".join(words).rstrip("'’_")
         at = sentence.find(name, m.start())
         if not name or not free(m) or name in _NOT_NAMES:
             continue

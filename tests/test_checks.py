@@ -582,6 +582,11 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("Which Debian project maintains the XML packages?", "Debian XML", "The 'Debian XML/SGML Group' project maintains them.", True),
     ("Which Debian project maintains the XML packages?", "Debian XML/SGML Group",
      "The 'Debian XML/SGML Group' project maintains them.", False),
+    # a link's address states nothing: the name's one use in prose says more
+    ("Which organization defines the emoji codes the emoji package supports?", "Unicode",
+     "The set of codes defined by the `Unicode consortium <https://unicode.org/emoji/charts/>`__ is supported.", True),
+    ("Which organization defines the emoji codes the emoji package supports?", "Unicode consortium",
+     "The set of codes defined by the `Unicode consortium <https://unicode.org/emoji/charts/>`__ is supported.", False),
 ])
 def test_an_answer_cut_from_what_its_evidence_says_with_it(question: str, answer: str, evidence: str, cut: bool) -> None:
     assert answer_cut_short(question, answer, evidence) is cut

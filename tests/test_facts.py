@@ -161,6 +161,15 @@ def test_a_word_a_list_item_opens_is_no_name() -> None:
     assert found["Mondays and Wednesdays"] == "list"         # and so does a list
 
 
+def test_a_name_leaves_out_the_link_mark_and_the_preposition_layout_capitalised() -> None:
+    doc = ("Fetchwell HTTP client\n"
+           "Unit name translation is available whenever Babel_ is installed alongside it.\n"
+           "- **portable:** Through Pyodide_, the same client also runs inside a browser tab.")
+    found = facts_of(doc, "Fetchwell HTTP client")
+    assert found["Babel"] == "name" and found["Pyodide"] == "name"
+    assert not {"Babel_", "Pyodide_", "Through Pyodide"} & set(found)
+
+
 def test_a_licence_is_named_whole_and_a_link_address_states_nothing() -> None:
     doc = ("Fetchwell HTTP client\n"
            "- Fetchwell source code is distributed under the Apache 2.0 License.\n"
