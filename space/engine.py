@@ -11,6 +11,8 @@ Environment (Space settings and secrets):
   WSRL_EMBEDDED       preset of the embedded llama.cpp server when no endpoint is set (default: default)
   WSRL_TIMEOUT        seconds per model call (default 120)
   WSRL_DEADLINE       seconds for one whole document before the visitor is told to retry (default 600)
+  WSRL_SUPPORT_THRESHOLD  the graded reading's bar, measured for the served model with
+                      `webscale-rl audit` (default: the embedded preset's; none for a served model)
 """
 
 from __future__ import annotations
@@ -65,8 +67,21 @@ def endpoint_from_env(env: Mapping[str, str]) -> dict:
 
 
 def config_from_env(env: Mapping[str, str] | None = None) -> dict:
-    """The build's config (its defaults for seed, personas, sampling) with the Space's endpoint."""
-    return load_config(None, {"endpoints": {"default": endpoint_from_env(os.environ if env is None else env)}})
+    """The build's config (its defaults for seed, personas, sampling) with the Space's endpoint,
+    and the graded reading's bar when the Space's owner measured one for a served model."""
+    env = os.environ if env is None else env
+    overrides: dict[str, Any] = {"endpoints": {"default": endpoint_from_env(env)}}
+    if env.get("WSRL_SUPPORT_THRESHOLD"):
+        overrides["support_threshold"] = _number_or_word(env["WSRL_SUPPORT_THRESHOLD"])
+    return load_config(None, overrides)
+
+
+def _number_or_word(value: str) -> float | str:
+    """"0.6" as the number the config takes; a word ("auto") as it is, for the config to judge."""
+    try:
+        return float(value)
+    except ValueError:
+        return value.strip()
 
 
 @dataclass

@@ -27,6 +27,7 @@ from test_rollout_decisions import Scripted
 from webscale_rl.builder.config import ConfigError, load_config
 from webscale_rl.builder.inputs import content_id, sample_corpus_rows
 from webscale_rl.builder.write import DEFAULT_SCHEMA
+from webscale_rl.models import measured_support_threshold
 from webscale_rl.server import free_port
 from webscale_rl.space import app, engine, views
 from webscale_rl.transport import TransportError
@@ -306,6 +307,19 @@ def test_endpoints_come_from_the_environment_only():
     with pytest.raises(ConfigError, match="WSRL_MODEL"):
         engine.config_from_env({"WSRL_PROVIDER": "together"})
     assert engine.Settings.from_config(cfg, "paper").call_plan == "paper" and engine.Settings.from_config(cfg).seed == cfg["seed"]
+
+
+def test_a_served_model_gets_the_graded_readings_bar_only_from_the_spaces_owner():
+    """The bar is measured per model: a served one has none unless the owner sets
+    WSRL_SUPPORT_THRESHOLD; the embedded default brings its own."""
+    served = {"WSRL_ENDPOINT_URLS": "http://vllm:8000/v1", "WSRL_DIALECT": "vllm", "WSRL_MODEL": "m"}
+    def bar(env: dict[str, str]) -> float | None:
+        return engine.Settings.from_config(engine.config_from_env(env)).support_threshold
+    assert bar(served) is None
+    assert bar(served | {"WSRL_SUPPORT_THRESHOLD": "0.55"}) == 0.55
+    assert bar({}) == measured_support_threshold("default") is not None
+    with pytest.raises(ConfigError, match="'high'"):
+        bar(served | {"WSRL_SUPPORT_THRESHOLD": "high"})
 
 
 # ---- the Space's files -------------------------------------------------------------------------
