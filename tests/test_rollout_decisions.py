@@ -175,6 +175,24 @@ def test_a_pair_the_graded_reader_is_unsure_of_is_dropped():
     assert all(p["max_tokens"] == 1 and p["top_logprobs"] == check.SUPPORT_TOKENS for p in fake.payloads if stage_of(p) == "support")
 
 
+def test_the_graded_readings_calls_for_one_document_go_out_together():
+    """One call per pair, independent of each other: sent in turn, they left the server's other
+    slots idle at the end of every document."""
+    fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
+                    check=[{"verdicts": [GOOD, GOOD2]}])
+    in_flight, most = set(), []
+
+    async def slow(payload: dict) -> Completion:
+        in_flight.add(id(payload))
+        most.append(len(in_flight) if stage_of(payload) == "support" else 0)
+        await asyncio.sleep(0.01)
+        in_flight.discard(id(payload))
+        return await fake(payload)
+
+    result = asyncio.run(rollout(DOC, slow, Settings()))
+    assert len(result["pairs"]) == 2 and fake.calls["support"] == 2 and max(most) == 2
+
+
 def test_without_a_bar_for_its_model_the_graded_reading_is_not_asked():
     fake = Scripted(screen=[screened(["a student", "a commuter"])], generate=[{"questions": [PAIR_OK, PAIR_OK2]}],
                     check=[{"verdicts": [GOOD, GOOD2]}], support=[0.1, 0.1])
