@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +79,29 @@ def snake(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "other"
 
 
+def import_spacy_without_torch() -> None:
+    """Import spaCy, whose blank tokenizer splits words for the Gopher and FineWeb rules, with
+    torch hidden. spaCy's thinc imports torch when it is installed (the `train` extra brings it):
+    about 200 MB of resident memory and seconds of start-up in every worker, for a tokenizer
+    that never calls it. A process that already holds torch or spaCy is left as it is."""
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+
+
 class PrefixedReasons:
     """Mixin for datatrove filters: drop reasons become `<prefix>_<sub-reason>` in the stats."""
 
     prefix = "filter"
     renames: dict[str, str] = {}
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        import_spacy_without_torch()  # here, in the worker that runs the rules
+        return super().run(data, rank, world_size)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         keep, reason = get_filter_result(super().filter(doc))

@@ -3,7 +3,11 @@ of reason, every good document and every fragment passes, and each rule can be t
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from datatrove.data import Document
@@ -231,3 +235,25 @@ def test_what_each_rule_set_drops_on_text_nobody_here_wrote():
     for row in table.values():
         assert all(share <= row["web"] for share in row.values())
     assert table["web"]["web"] == 0.0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed (the `train` extra)")
+def test_the_word_rules_run_without_loading_torch():
+    """spaCy's thinc imports torch whenever it is installed; a build worker has no use for it and
+    paid about 200 MB for it. A fresh interpreter, as a worker is, runs the rules and then
+    still imports torch on request."""
+    script = textwrap.dedent("""
+        import sys
+        from datatrove.data import Document
+        from webscale_rl.builder.prefilter import prefilter_steps
+        docs = iter([Document(text="The river runs past the mill and under the old stone bridge. " * 20, id="d")])
+        for step in prefilter_steps({}):
+            docs = step.run(docs)
+        list(docs)
+        print("spacy" in sys.modules, "torch" in sys.modules)
+        import torch
+        print(torch.tensor([1, 2]).sum().item())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "False", "3"]
