@@ -630,6 +630,11 @@ def test_verdicts_meet_their_questions_by_the_copy_the_reviewer_makes():
     ("gcc -Wall -Wextra", "-Wall", "name", True),
     ("python-zstandard", "Python", "name", False),
     ("Euler's number", "Euler", "name", True),
+    # the reader names more than the pair: half an answer, or a question with more than one
+    ("Henri Desgrange and L'Auto", "Henri Desgrange", "name", False),
+    ("GIS StackExchange, GitHub", "GIS StackExchange", "name", False),
+    ("Geometry interface, NumPy ufuncs", "Geometry", "name", False),
+    ("Pandas and Polars", "Pandas and Polars", "short_phrase", True),
 ])
 def test_blind_answers_agree_only_when_they_say_the_same(reader, answer, answer_type, agree):
     assert check.answers_agree(reader, answer, answer_type) is agree

@@ -36,6 +36,7 @@ from webscale_rl.builder.checks import (
     states_what_quoted_code_gives,
 )
 from webscale_rl.builder.stages.common import StageResult, one_or_many, place_by_copy
+from webscale_rl.eval.answers.lists import split_list
 from webscale_rl.eval.answers.text import normalize
 from webscale_rl.eval.verify import verify
 
@@ -181,7 +182,10 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
     """The verifier's equivalence, or for names and phrases one answer's whole words running
     inside the other's ("quad-core ARM" for "quad-core ARM, 1.7 GHz"): the reviewer answers in
     a few words. Part of a word is no agreement: "Wall" is not the "-Wall" of "gcc -Wall
-    -Wextra", nor "Python" the package "python-zstandard". A number asked for as a limit
+    -Wextra", nor "Python" the package "python-zstandard". A reader who names more things than
+    the pair ("Henri Desgrange and L'Auto" for "Henri Desgrange", "GIS StackExchange, GitHub"
+    for "GIS StackExchange") does not agree: the pair's answer is half of what was asked, or the
+    question lets more than one answer through. A number asked for as a limit
     agrees with the reader's bound on it ("no more than $300,000" for "$300,000"); asked for as
     a plain amount, the bound says the pair's figure is a cap, not the amount, and the two
     disagree."""
@@ -194,6 +198,8 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
     if verify(reader_answer, answer, answer_type):
         return True
     if answer_type in ("name", "short_phrase"):
+        if len(split_list(reader_answer)) > len(split_list(answer)):
+            return False
         a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
         return bool(a and b) and _runs_within(_singular_words(a), _singular_words(b))
     return False
