@@ -381,6 +381,19 @@ def asks_for_a_release_by_software_alone(question: str) -> bool:
             or bool(_PACKAGED_VERSION.search(question)))
 
 
+# "What is the version of the GNU General Public License as published by the Free Software
+# Foundation?": each program under a licence picks its own version of it; asked with no program
+# named, the version belongs to nothing ("…does MUNGE adhere to?" says whose).
+_LICENCE = re.compile(r"\b(?:GNU\s+)?(?:(?:Lesser|Library|Affero)\s+)?General\s+Public\s+Licen[cs]e\b|\b[LA]?GPL(?:v?\d)?\b"
+                      r"|\bApache\s+Licen[cs]e\b|\bMozilla\s+Public\s+Licen[cs]e\b|\bFree\s+Software\s+Foundation\b|\bFSF\b", re.IGNORECASE)
+
+
+def asks_a_licence_version_alone(question: str) -> bool:
+    """The question asks a licence's version and names no program besides the licence and its author."""
+    return (bool(re.search(r"\bversion\b", question, re.IGNORECASE)) and bool(_LICENCE.search(question))
+            and not _proper_names(_LICENCE.sub(" ", question)))
+
+
 def names_only_a_kind(question: str) -> bool:
     """The question asks for the name of a thing it describes by kind alone."""
     asked = _NAME_OF_A_KIND.match(question.strip())
@@ -391,9 +404,9 @@ def names_one_of_many(question: str) -> bool:
     """The question names a kind of thing that has many instances without saying which one:
     a recipe, a person's untitled work, a time relative to when the text was written, a dataset
     with no name, a recurring event without its year and without anyone else named, a name
-    asked for by kind."""
+    asked for by kind, a release or a licence's version with nothing that says whose."""
     if (_TIME_RELATIVE.search(question) or _UNNAMED_DATA.search(question) or names_only_a_kind(question)
-            or asks_for_a_release_by_software_alone(question)):
+            or asks_for_a_release_by_software_alone(question) or asks_a_licence_version_alone(question)):
         return True
     recipe = _RECIPE.search(question)  # "the Moosewood red lentil soup recipe" names whose it is
     if recipe and not _proper_names(question.replace(recipe.group(0), " ")):

@@ -354,6 +354,10 @@ def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool)
     ("What is the version of Bitstream Vera Fonts that DejaVu fonts are based on?", "DejaVu fonts", True),
     ("What version of Python does aiosqlite require?", "aiosqlite", True),
     ("Which version of GNU bc first shipped the math library?", "GNU bc", True),
+    # a licence's version belongs to the program that chose it: which program?
+    ("What is the version of the GNU General Public License as published by the Free Software Foundation?",
+     "Levenshtein Python C extension module", False),
+    ("What version of the GNU General Public License does MUNGE adhere to?", "MUNGE", True),
     # a default version is one release's choice: which release?
     ("What is the default compiler version for Ada when using GCC?", "the Debian GNU Compiler Collection Setup", False),
     ("Which Python version does Debian install by default?", "Python in Debian", False),
