@@ -281,6 +281,17 @@ def claim_work_dir(work: Path, cfg: dict) -> None:
     marker.write_text(wanted + "\n")
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM belongs to the process image, while
+    ru_maxrss carries a parent's peak across fork and exec: a build started by `make bench`
+    reported the bench process's 427 MB instead of its own 209 MB."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no /proc: the best there is
+
+
 def build(cfg: dict, max_tokens: int | None = None, detach: bool = False) -> dict | None:
     """Run (or resume) the build. On Slurm it waits for the jobs it submits, showing progress,
     unless `detach`: then None, with the jobs still running. With `max_tokens`, the LLM stage
@@ -348,7 +359,7 @@ def build(cfg: dict, max_tokens: int | None = None, detach: bool = False) -> dic
     finished = datetime.now(timezone.utc)
     timing = {"started_at": started.isoformat(), "finished_at": finished.isoformat(),
               "duration_s": round((finished - started).total_seconds(), 1),
-              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}  # this process only
+              "peak_rss_mb": round(peak_rss_mb(), 1)}
     stats = finalize(cfg, llm_out, prefilter_funnel, models, timing, budget_stop)
     from webscale_rl.dataset_card.card import write_card
     from webscale_rl.dataset_card.report import quality_report

@@ -56,3 +56,17 @@ def test_bench_on_three_documents(tmp_path):
                 "saturation", "peak memory of a build process"):
         assert row in markdown
     assert markdown in done.stdout
+
+
+def test_a_build_reports_its_own_peak_memory_not_its_parents():
+    """ru_maxrss carries a parent's peak across fork and exec; the bench starts its memory build
+    from a process of some 400 MB, and the build reported that instead of its own."""
+    import subprocess
+    import sys
+    ballast = bytearray(300 * 1024 * 1024)
+    for at in range(0, len(ballast), 4096):
+        ballast[at] = 1
+    done = subprocess.run([sys.executable, "-c", "from webscale_rl.builder.pipeline import peak_rss_mb; print(peak_rss_mb())"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout) < 300, done.stdout
