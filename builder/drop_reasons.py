@@ -29,6 +29,7 @@ REASONS: dict[str, str] = {
     "answer_not_in_document": "the answer cannot be read off the document",
     "answer_yes_no": "the answer is yes or no, which a policy guesses right half the time",
     "answer_is_example": "the document gives the answer as an example ('such as ...'), not as all there is",
+    "evidence_in_example_code": "the answer is stated only in a code example ('# A primary key ID of length 16'): a value the example chose, not a fact about its subject",
     "answer_is_one_of_a_list": "the answer is one name of a list the evidence gives ('Chromium' of 'Chromium, Firefox and WebKit')",
     "answer_cut_short": "the answer leaves out what the evidence says with it: a flag's dash ('Wall' for -Wall), a name ('2.0' for the Apache 2.0 License, 'Crypto API' for MS Crypto API, 'SGML Group' for XML/SGML Group), a bound ('6 months' for '6 months and older', '10 seconds' for 'no pause of more than 10 seconds', '10 minutes' for 'a minimum of 10 minutes'), a language ('1912' for 'published in English in 1912'), what a rate is per ('19.3 grams' for '19.3 grams per cubic centimeter') or what a name names ('Lorenz' for 'a Lorenz curve')",
     "answer_lacks_unit": "the answer is a bare number where the document gives it a unit the question does not name",

@@ -25,6 +25,7 @@ from webscale_rl.builder.checks import (
     answer_is_example,
     lines,
     sentences,
+    stated_only_in_example_code,
     stems,
     without_possessive,
 )
@@ -256,7 +257,7 @@ def _spans(sentence: str, subject: str) -> list[tuple[str, str, str]]:
 
 def candidates(document: str, subject: str) -> list[Fact]:
     """Every fact of the document, in document order: statements only (no title, heading,
-    question, fragment or pointer to another text), each value once (a value stated twice is ambiguous as an answer
+    question, fragment, code example or pointer to another text), each value once (a value stated twice is ambiguous as an answer
     only if the sentences differ; the first statement is kept)."""
     title = document.strip().split("\n", 1)[0]
     seen: set[str] = set()
@@ -267,8 +268,9 @@ def candidates(document: str, subject: str) -> list[Fact]:
         given = CODE_AND_VALUE.search(sentence)
         if given and _CODE_SIGNS.search(given.group("code")):  # other sentences with code in them are left alone
             spans = [(given.group("value").strip("`"), "expression", "")]
-        elif len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence) or _POINTER.search(sentence):
-            continue  # a fragment, a line of code, or a pointer to another text
+        elif len(sentence.split()) < _MIN_WORDS or _CODE.search(sentence) or _POINTER.search(sentence) \
+                or stated_only_in_example_code(sentence, document):
+            continue  # a fragment, a line of code or a code example's comment, or a pointer to another text
         else:
             spans = _spans(sentence, subject)
         for answer, answer_type, clause in spans:

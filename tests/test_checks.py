@@ -21,6 +21,7 @@ from webscale_rl.builder.checks import (
     answer_names_the_owner,
     borrows_a_back_reference,
     check_pair,
+    code_marks,
     comparison_not_in_evidence,
     evidence_in_document,
     is_question,
@@ -38,6 +39,7 @@ from webscale_rl.builder.checks import (
     quotes_runnable_code,
     refers_to_passage,
     sentences,
+    stated_only_in_example_code,
     superlative_not_in_evidence,
 )
 
@@ -825,6 +827,47 @@ def test_a_sentence_its_writer_wrapped_over_lines_is_read_whole() -> None:
               "the terms of the GNU General Public License, version 3 or any later one.")
     assert lines(notice) == [" ".join(notice.split("\n"))]      # a clause before a colon is no field label
     assert "Fetchwell is a small HTTP client" in sentences(readme)[2]
+
+
+def test_code_examples_are_told_from_text_however_the_readme_marks_them() -> None:
+    readme = ("Tallyho\n"
+              "~~~~~~~\n\n"                                  # an rst heading's underline, not a fence
+              "Tallyho counts things. It keeps 8 counters by default.\n\n"
+              "* Install it.\n"
+              "  ```{code-block} shell\n"                   # MyST's info string; never closed
+              "  pip install tallyho\n\n"
+              "* Count with it.\n\n"                         # the list item ends, and its fence with it
+              "Keyed counters, like so::\n\n"
+              "    # A counter of 16 slots and no decay.\n"
+              "    c = Tally(slots=16)\n\n"
+              ".. warning::\n\n"                             # a directive's content is text
+              "    Counters are not thread-safe.\n")
+    marks = dict(code_marks(readme))
+    assert marks["~~~~~~~"] == "text" and marks["Tallyho counts things. It keeps 8 counters by default."] == "text"
+    assert marks["  pip install tallyho"] == "code" and marks["* Count with it."] == "text"
+    assert marks["    # A counter of 16 slots and no decay."] == "code" and marks["    c = Tally(slots=16)"] == "code"
+    assert marks["    Counters are not thread-safe."] == "text"
+    assert stated_only_in_example_code("# A counter of 16 slots and no decay.", readme)
+    assert not stated_only_in_example_code("It keeps 8 counters by default.", readme)
+    assert "Tallyho counts things." in sentences(readme)
+
+
+def test_a_value_an_example_chose_is_no_fact_about_the_library() -> None:
+    readme = ("# Tallyho\n\n"
+              "Tallyho counts things in Python. Its counters default to 22 slots.\n\n"
+              "```python\n"
+              "# A counter of 16 slots and no decay.\n"
+              "c = Tally(slots=16)\n"
+              "# sum([1, 2, 3]) returns 6\n"
+              "```\n")
+    example = {"question": "How many slots does a Tallyho counter have?", "answer": "16", "answer_type": "number",
+               "evidence": "# A counter of 16 slots and no decay."}
+    assert "evidence_in_example_code" in check_pair(example, readme, "Tallyho")
+    stated = example | {"answer": "22", "evidence": "Its counters default to 22 slots."}
+    assert "evidence_in_example_code" not in check_pair(stated, readme, "Tallyho")
+    run = {"question": "What does sum([1, 2, 3]) return?", "answer": "6", "answer_type": "number",
+           "evidence": "# sum([1, 2, 3]) returns 6"}   # what quoted code gives is what the code says
+    assert "evidence_in_example_code" not in check_pair(run, readme, "Tallyho")
 
 
 def test_a_bracket_or_quote_ends_a_line_only_after_a_stop() -> None:

@@ -272,3 +272,14 @@ def test_a_question_asking_the_year_of_a_dated_fact_gets_the_year() -> None:
     assert (pair["answer"], pair["evidence"]) == ("1944", fact.sentence)
     reply = {"answer": "July 1944", "question": "When did the Bretton Woods Conference meet?"}
     assert generate.decide(reply, [("a historian", fact)]).data["pairs"][0]["answer"] == "July 1944"
+
+
+def test_a_code_examples_comment_gives_no_fact() -> None:
+    readme = ("# Tallyho\n\n"
+              "Tallyho keeps its counters in 22 slots by default.\n\n"
+              "```python\n"
+              "# A counter of 16 slots and no decay, for this example.\n"
+              "c = Tally(slots=16)\n"
+              "```\n")
+    answers = {f.answer for f in candidates(readme, "Tallyho")}
+    assert "22" in answers and not any("16" in answer for answer in answers)
