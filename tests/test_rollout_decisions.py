@@ -640,6 +640,16 @@ def test_blind_answers_agree_only_when_they_say_the_same(reader, answer, answer_
     assert check.answers_agree(reader, answer, answer_type) is agree
 
 
+def test_a_reader_who_gives_back_the_questions_words_confirms_nothing():
+    # "RAKE" and its expansion are one name to the verifier, but this reader answered with the
+    # question's own word: it read the question as asking for what it already names
+    assert not check.answers_agree("RAKE", "Rapid Automatic Keyword Extraction", "name", "What is the short name of the RAKE algorithm?")
+    assert check.answers_agree("Rapid Automatic Keyword Extraction", "Rapid Automatic Keyword Extraction", "name", "What does RAKE stand for?")
+    assert not check.answers_agree("Python", "Python 3", "name", "Which version of Python does Tallyho need?")
+    assert check.answers_agree("Python 3", "Python 3", "name", "Which version of Python does Tallyho need?")
+    assert check.answers_agree("Python", "Python", "name", "Which language are the Python bindings of Tallyho written in?")
+
+
 @pytest.mark.parametrize("question, reader, agree", [
     ("What is the maximum cost of a project in Millbrook's participatory budget?", "no more than $300,000", True),
     ("What is the minimum grade point average for a Westfield Community Foundation scholarship?", "at least 3.0", True),

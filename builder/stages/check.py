@@ -185,11 +185,16 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
     -Wextra", nor "Python" the package "python-zstandard". A reader who names more things than
     the pair ("Henri Desgrange and L'Auto" for "Henri Desgrange", "GIS StackExchange, GitHub"
     for "GIS StackExchange") does not agree: the pair's answer is half of what was asked, or the
-    question lets more than one answer through. A number asked for as a limit
+    question lets more than one answer through. A reader who gives back words of the question
+    ("RAKE" for "What is the short name of the RAKE algorithm?" → Rapid Automatic Keyword
+    Extraction) read it as asking for what it already names, and does not confirm an answer the
+    question does not hold, however equivalent the two. A number asked for as a limit
     agrees with the reader's bound on it ("no more than $300,000" for "$300,000"); asked for as
     a plain amount, the bound says the pair's figure is a cap, not the amount, and the two
     disagree."""
     if normalize(reader_answer).strip(" .") in NOT_STATED:  # "not stated" must never read as "no"
+        return False
+    if question and _names(question, reader_answer) and not _names(question, answer):
         return False
     if answer_type == "number" and ASKS_LIMIT.search(question):
         reader_answer = _BOUND.sub("", reader_answer.strip())
@@ -203,6 +208,12 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
         a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
         return bool(a and b) and _runs_within(_singular_words(a), _singular_words(b))
     return False
+
+
+def _names(question: str, words: str) -> bool:
+    """The question holds these words, whole."""
+    words = normalize(words).strip(" .")
+    return bool(words) and re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", normalize(question)) is not None
 
 
 _GIVES = re.compile(rf"^\s*(?:{CODE_GIVES}|is|=|->|→)?\s*", re.I)
