@@ -1158,6 +1158,20 @@ def refers_to_passage(question: str) -> bool:
     return _PASSAGE.search(normalize(question)) is not None
 
 
+_DOCUMENTATION = re.compile(r"\b(?:documentation|docs|manual|readme)\b", re.I)
+_SPEAKS_OF_TEXTS = re.compile(r"\bdocument|\bdocs?\b|\bmanual|\breadme\b|\bguide\b|\btutorial", re.I)
+
+
+def puts_the_fact_in_the_documentation(question: str, evidence: str) -> bool:
+    """The question asks about a library's documentation ("What package is used for unit name
+    translation in the Pint documentation?", "What language is used to write the documentation
+    for the cryptography package?") where its evidence speaks of the library, not of any text
+    about it: the question was written from the documentation and names it as its source. On
+    the audit labels every such pair is bad (5); the pairs whose evidence speaks of the
+    documentation ("The documentation of nghttp2 is generated using Sphinx.") stand."""
+    return _DOCUMENTATION.search(question) is not None and _SPEAKS_OF_TEXTS.search(evidence) is None
+
+
 def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[str] = ()) -> list[str]:
     """Drop reasons of one pair, in order of severity; empty when it passes. `subject` is what
     the document is about (the screen's topic), which a standalone question must name;
@@ -1177,7 +1191,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("answer_yes_no")
     if not answer_in_text(pair["answer"], document, pair["answer_type"]):
         reasons.append("answer_not_in_document")
-    if not evidence_in_document(pair["evidence"], document):
+    if not evidence_in_document(pair["evidence"], document) or not answer_in_text(pair["answer"], pair["evidence"], pair["answer_type"]):
         reasons.append("evidence_not_in_document")
     if answer_is_example(pair["answer"], pair["evidence"]):
         reasons.append("answer_is_example")
@@ -1206,7 +1220,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("question_not_grounded")
     if leaks_answer(pair["question"], pair["answer"], pair["answer_type"]):
         reasons.append("question_leaks_answer")
-    if refers_to_passage(pair["question"]):
+    if refers_to_passage(pair["question"]) or puts_the_fact_in_the_documentation(pair["question"], pair["evidence"]):
         reasons.append("question_refers_to_passage")
     if names_a_persona(pair["question"], [p for p in (pair.get("persona"), *personas) if p], document):
         reasons.append("question_names_a_persona")

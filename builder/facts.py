@@ -22,6 +22,7 @@ from webscale_rl.builder.checks import (
     MEASURE_UNITS,
     PER_UNIT,
     URL,
+    answer_in_text,
     answer_is_example,
     lines,
     sentences,
@@ -276,6 +277,8 @@ def candidates(document: str, subject: str) -> list[Fact]:
         for answer, answer_type, clause in spans:
             key = normalize(answer)
             if key in seen or answer_is_example(answer, sentence):  # "such as Denmark and Norway": not all of them
+                continue
+            if not answer_in_text(answer, sentence, answer_type):  # a link's address: "a [good chance](docs/index.md#Tokenizer)"
                 continue
             seen.add(key)
             out.append(Fact(sentence, answer, answer_type, before, clause))

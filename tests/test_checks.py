@@ -34,6 +34,7 @@ from webscale_rl.builder.checks import (
     names_only_a_course_code,
     names_only_a_dish,
     names_only_an_unplaced_town,
+    puts_the_fact_in_the_documentation,
     question_grounded,
     question_specific,
     quotes_runnable_code,
@@ -149,6 +150,32 @@ def test_a_question_must_not_contain_its_answer(question: str, answer: str, answ
 ])
 def test_questions_must_stand_on_their_own(question: str, refers: bool) -> None:
     assert refers_to_passage(question) is refers
+
+
+@pytest.mark.parametrize("question, evidence, misplaced", [
+    # the audit's bad pairs: a fact about the library asked as one about its documentation
+    ("What package is used for unit name translation in the Pint documentation?",
+     "Unit name translation is available if Babel_ is installed.", True),
+    ("What language is used to write the documentation for the cryptography package?",
+     "``cryptography`` is a package which provides cryptographic recipes and primitives to Python developers.", True),
+    ("What is the programming language used to create the SVGwrite library documentation?",
+     "A Python library to create SVG drawings.", True),
+    # the evidence speaks of the documentation: a fact about it
+    ("Which tool is used to generate the documentation for JsonCpp?",
+     "[JsonCpp documentation][JsonCpp-documentation] is generated using [Doxygen][].", False),
+    ("Which language is used for unit name translation in Pint?", "Unit name translation is available if Babel_ is installed.", False),
+])
+def test_a_fact_about_a_library_is_not_one_about_its_documentation(question: str, evidence: str, misplaced: bool) -> None:
+    assert puts_the_fact_in_the_documentation(question, evidence) is misplaced
+
+
+def test_the_quoted_evidence_must_state_the_answer_itself() -> None:
+    document = ("Is your language supported? There is a [good chance](docs/index.md#Tokenizer) it is.\n"
+                "from sumy.nlp.tokenizers import Tokenizer\n")
+    pair = {"question": "Which class of the Sumy library splits text into words?", "answer": "Tokenizer", "answer_type": "name",
+            "evidence": "There is a [good chance](docs/index.md#Tokenizer) it is."}
+    assert "evidence_not_in_document" in check_pair(pair, document, "Sumy")   # the answer is only in a link's address
+    assert "evidence_not_in_document" not in check_pair(pair | {"evidence": "from sumy.nlp.tokenizers import Tokenizer"}, document, "Sumy")
 
 
 def test_check_pair_names_every_failure_in_order() -> None:

@@ -283,3 +283,11 @@ def test_a_code_examples_comment_gives_no_fact() -> None:
               "```\n")
     answers = {f.answer for f in candidates(readme, "Tallyho")}
     assert "22" in answers and not any("16" in answer for answer in answers)
+
+
+def test_a_links_address_gives_no_fact() -> None:
+    readme = ("# Tallyho\n\n"
+              "Is your language supported? There is a [good chance](docs/index.md#Tokenizer) it is.\n"
+              "The Tokenizer class splits text into words for Tallyho.\n")
+    assert {(f.answer, f.sentence) for f in candidates(readme, "Tallyho") if f.answer == "Tokenizer"} == {
+        ("Tokenizer", "The Tokenizer class splits text into words for Tallyho.")}
