@@ -257,11 +257,25 @@ def question_grounded(question: str, document: str, min_share: float = 1 / 3) ->
     or made up ("the CPython recursion limit" asked of a text about C) shares almost none of its
     words with it (0 to 0.3 on the sample corpus), a paraphrase ("frozen" for "freezes") most.
     Nor may it name anyone or anything the document never mentions ("according to social
-    scientist John Nash", of a text about Robin Dunbar; `names_what_the_document_does_not`)."""
+    scientist John Nash", of a text about Robin Dunbar; `names_what_the_document_does_not`), or
+    state a number it never writes (`states_a_number_the_document_does_not`)."""
     asked = stems(question)
     if asked and len(asked & stems(document)) / len(asked) < min_share:
         return False
-    return not names_what_the_document_does_not(question, document) and not quotes_a_formula_the_document_does_not(question, document)
+    return not names_what_the_document_does_not(question, document) and not quotes_a_formula_the_document_does_not(question, document) \
+        and not states_a_number_the_document_does_not(question, document)
+
+
+_QUESTION_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?!\w)")
+
+
+def states_a_number_the_document_does_not(question: str, document: str) -> bool:
+    """A number in the question that its document never writes: a year the generator added to
+    make the question specific ("Who is the company that deprecated NSSpeechSynthesizer in
+    2019?" of a README that gives no year; "How many players took part in the Lakeshore Open
+    in 2023?" of a report with no year), or an input it made up. On the audit labels all 6
+    such questions are bad."""
+    return any(re.search(rf"(?<!\d){re.escape(number)}(?!\d)", document) is None for number in _QUESTION_NUMBER.findall(question))
 
 
 # A formula written out: terms joined by "=" and operators ("A = P(1 + r/n)^(nt)", "f(x) = x^3").

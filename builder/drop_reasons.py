@@ -42,7 +42,7 @@ REASONS: dict[str, str] = {
     "question_names_a_persona": "the question speaks of the persona it was written for ('for a home network storage enthusiast') instead of what it asks about",
     "question_refers_to_passage": "the question points at a text or a writer the reader never sees ('the passage', 'the following', 'the first fact', 'this release', 'have you been', 'in the Pint documentation' where the evidence is about Pint)",
     "answer_does_not_fit_question": "the answer is not the kind the question asks for (a count for 'how many', a person for 'who', two things for 'What are the two…', ...)",
-    "question_not_grounded": "most of what the question talks about is not in the document (copied from an example or made up)",
+    "question_not_grounded": "most of what the question talks about is not in the document (copied from an example or made up), or it states a name or number the document never writes ('deprecated in 2019')",
     "question_not_specific": "the question does not name what it asks about, so it only makes sense next to its document",
     # the check stage (stage 4)
     "check_context_insufficient": "the reviewer found the question unclear without the document",

@@ -185,7 +185,7 @@ def test_check_pair_names_every_failure_in_order() -> None:
     bad = {"question": "According to the text, was 1999 the year the survey began?", "answer": "1999",
            "answer_type": "number", "evidence": "The survey began in 1999."}
     assert check_pair(bad, DOC) == ["answer_not_in_document", "evidence_not_in_document", "answer_does_not_fit_question",
-                                    "question_leaks_answer", "question_refers_to_passage", "question_not_specific"]
+                                    "question_not_grounded", "question_leaks_answer", "question_refers_to_passage", "question_not_specific"]
     rambling = good | {"answer": "The surveyors started in 1874 and kept measuring every ten years", "answer_type": "expression"}
     assert check_pair(rambling, DOC)[0] == "answer_too_long"
     clauses = good | {"answer": "theodolites, chains that were pulled along the ice, photographs", "answer_type": "list"}
@@ -302,6 +302,9 @@ def test_code_locates_the_sentence_that_states_the_answer(question, answer, answ
     ("What is the Unit Price of a 750 gram box of oats at the Supermarket's shelf?", True),  # its own capitalised words
     # a formula the document never writes, copied from a demonstration
     ("What is the unit price of a 750 gram box of oats, as shown in the formula A = P(1 + r/n)^(nt)?", False),
+    # a number the document never writes: a year added to make the question specific
+    ("What was the unit price of a 750 gram box of oats in 2019?", False),
+    ("What is the unit price of a 750 gram box of oats that costs 2.40?", True),
 ])
 def test_a_question_must_be_about_the_document(question: str, grounded: bool) -> None:
     assert question_grounded(question, OATS) is grounded
