@@ -521,9 +521,11 @@ def names_a_person_by_surname_only(question: str, document: str) -> bool:
     without the document cannot tell which Reyes. A surname that names a thing ("the Gini
     coefficient", as the document also says it; "Bloom's taxonomy") or comes with a number
     ("Tram 28") is a name."""
-    # not "Because Japanese ..." (a sentence's opener and an adjective) nor "Installing Requests" (a heading)
+    # not "Because Japanese ..." (a sentence's opener and an adjective), "Installing Requests" (a
+    # heading) nor "Fix Python 3 support" (a word the document also writes in lowercase: no given name)
+    lowercase = set(re.findall(r"\b[a-z]+\b", document))
     full_names = {surname for given, surname in _FULL_NAME.findall(document)
-                  if given.lower() not in _NOT_GIVEN_NAMES and not given.endswith("ing")
+                  if given.lower() not in _NOT_GIVEN_NAMES and not given.endswith("ing") and given.lower() not in lowercase
                   and normalize(surname) not in _NATIONALITIES}
     for run in _CAPITALISED_RUN.finditer(question):
         word = run.group(0)
@@ -902,12 +904,18 @@ def answer_uses(answer: str, evidence: str) -> list[re.Match]:
             if not any(start <= m.start() < end for start, end in links)]
 
 
+# A licence's name, and the version the evidence gives right after it ("License 2.0", "GPL, version 3").
+_LICENCE_NAME = re.compile(r"\bLicen[cs]e$|^[LA]?GPL$", re.IGNORECASE)
+_VERSION_AFTER = re.compile(r",?\s+(?:version\s+|v)?\d+(?:\.\d+)*(?!\w)", re.IGNORECASE)
+
+
 def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     """Every place the evidence states the answer, it says more: "Wall" for the option -Wall,
     "6 months" for the age group "6 months and older", "10 seconds" for "do not pause for more
     than 10 seconds", "24 hours" for "a little longer than 24 hours", "2.0" for the Apache 2.0
     License, 1912 for a book "published in English in 1912", "19.3 grams" for a density of "19.3
-    grams per cubic centimeter", "Lorenz" for "a Lorenz curve", "Crypto API" for "MS Crypto API" (a name
+    grams per cubic centimeter", "Lorenz" for "a Lorenz curve", a licence without the version
+    that follows it ("Apache Software Foundation License" of "... License 2.0"), "Crypto API" for "MS Crypto API" (a name
     that opens with a word in capitals, as the fact finder reads it), "SGML Group" for "the Debian
     XML/SGML Group" (words a slash joins). A question after a limit ("What is the minimum age?", "What is the maximum pause?")
     takes a bound's number as its answer, one that names the thing takes its number
@@ -951,9 +959,12 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     def cut_at_a_slash(m: re.Match) -> bool:  # "SGML Group" of "XML/SGML Group", "Debian XML" of "Debian XML/SGML"
         return bool(re.search(r"\w/$", evidence[:m.start()]) or re.match(r"/\w", evidence[m.end():]))
 
+    def cut_from_its_version(m: re.Match) -> bool:  # "Apache Software Foundation License" of "... License 2.0"
+        return bool(_LICENCE_NAME.search(value) and _VERSION_AFTER.match(evidence, m.end()))
+
     def cut(m: re.Match) -> bool:
         return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_at_a_slash(m) or cut_from_name(m) or cut_to_a_language(m) \
-            or cut_from_bound(m) or cut_from_rate(m) or cut_from_what_it_names(m) or cut_from_capitals(m)
+            or cut_from_bound(m) or cut_from_rate(m) or cut_from_what_it_names(m) or cut_from_capitals(m) or cut_from_its_version(m)
 
     return bool(uses) and all(cut(m) for m in uses)
 

@@ -603,6 +603,12 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     # a name cut from the thing it names answers another question, unless the question names that thing
     ("What shows how unequal incomes are?", "Lorenz", "The idea is easiest to see with a Lorenz curve.", True),
     ("Which curve shows how unequal incomes are?", "Lorenz", "The idea is easiest to see with a Lorenz curve.", False),
+    # a licence without the version its sentence gives (the twenty-first held-out build)
+    ("What is the license of the asciimatics package?", "Apache Software Foundation License",
+     "It is licensed under the Apache Software Foundation License 2.0.", True),
+    ("What is the license of the asciimatics package?", "Apache Software Foundation License 2.0",
+     "It is licensed under the Apache Software Foundation License 2.0.", False),
+    ("What license does the XMLSec library use?", "MIT Licence", "XMLSec library is released under the MIT Licence (see the Copyright file).", False),
     ("Which correction divides by n - 1?", "Bessel", "The n - 1 version is called Bessel's correction.", False),
     ("Who is the constant e named after?", "Euler", "It is often called Euler's number.", False),
     ("What language is markdown-it-py written in?", "Python", "This is a Python port of markdown-it.", False),
@@ -771,7 +777,8 @@ def test_a_recipes_question_names_whose_recipe_it_is(question: str, subject: str
 
 
 CHESS = ("Daniel Reyes of Fairmont won the Lakeshore Open on Sunday. Reyes earned his first norm in Chicago in June.\n"
-         "Tram 28 climbs through Alfama. The Gini coefficient was introduced by Corrado Gini in 1912.")
+         "Tram 28 climbs through Alfama. The Gini coefficient was introduced by Corrado Gini in 1912.\n"
+         "Fix Python 3.6 support in the results table; a later release will fix the rest.")
 
 
 @pytest.mark.parametrize("question, surname_only", [
@@ -781,6 +788,7 @@ CHESS = ("Daniel Reyes of Fairmont won the Lakeshore Open on Sunday. Reyes earne
     ("Which district does Tram 28 climb through?", False),                    # a name with its number
     ("Who revised Gini's measure of inequality?", False),                     # a possessive names a thing
     ("Reyes won which tournament on Sunday?", True),
+    ("Which version of Python does the results table support?", False),      # "Fix Python" is a changelog line, not a person
 ])
 def test_a_person_called_by_surname_alone_is_not_named(question: str, surname_only: bool) -> None:
     assert names_a_person_by_surname_only(question, CHESS) is surname_only
