@@ -17,12 +17,13 @@ from webscale_rl.space.engine import STAGE_TITLES, Run, plain
 KEPT_HEADERS = ["#", "question", "answer", "answer type", "persona", "context sufficient", "answer correct",
                 "no leakage", "reviewer's blind answer", "clear without the document", "answer from the evidence alone",
                 "support P(yes)"]
-# The verdict columns are as wide as their headers' longest words ("sufficient", "reviewer's",
-# "evidence" need 8% of a 1400-pixel page): narrower, a header breaks inside a word.
-KEPT_WIDTHS = ["3%", "20%", "9%", "7%", "9%", "8%", "7%", "7%", "8%", "7%", "8%", "7%"]
+# The verdict columns are as wide as their headers' longest words: on a 1400-pixel page 7% holds
+# "document" and "evidence", and "sufficient" and "reviewer's" need 10%; narrower, a header
+# breaks inside a word.
+KEPT_WIDTHS = ["3%", "17%", "9%", "7%", "9%", "10%", "7%", "7%", "10%", "7%", "7%", "7%"]
 DROPPED_HEADERS = ["#", "question", "answer", "answer type", "dropped because", "reason code", "reviewer's blind answer"]
 # "dropped because" holds a sentence (a reason in plain words, with its examples): it gets the room.
-DROPPED_WIDTHS = ["3%", "27%", "11%", "7%", "34%", "10%", "8%"]
+DROPPED_WIDTHS = ["3%", "27%", "11%", "7%", "32%", "10%", "10%"]
 USAGE_HEADERS = ["stage", "calls", "prompt tokens", "completion tokens", "seconds"]
 PLANS = {"fused": "fused: a short look at the opening (none for a titled document), filter + identify in one call, the domain in a short call on the "
                   "topic, all questions in one call, each of the check's first three readings in one call for all pairs "
