@@ -767,9 +767,9 @@ def leaks_answer(question: str, answer: str, answer_type: str) -> bool:
             return all(n in set(_numbers(question)) for n in wanted)
     if answer_type == "list":
         items = _list_items(answer)
-        if items and all(_exact_phrase_in(item, question) for item in items):
+        if items and all(phrase_in(item, question) for item in items):
             return True
-    elif _exact_phrase_in(answer, question):
+    elif phrase_in(answer, question):
         return True
     if answer_type not in ("name", "short_phrase", "list"):
         return False  # a formula names the variables the question gives
@@ -789,7 +789,8 @@ def _whole_words(text: str) -> set[str]:
     return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 2}
 
 
-def _exact_phrase_in(phrase: str, text: str) -> bool:
+def phrase_in(phrase: str, text: str) -> bool:
+    """The phrase's words, articles aside, stand whole and in order in the text."""
     words = _content_words(phrase)
     if not words:
         return False

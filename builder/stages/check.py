@@ -31,6 +31,7 @@ from webscale_rl.builder.checks import (
     CODE_GIVES,
     EXTRACTIVE,
     names_in_full,
+    phrase_in,
     quotes_runnable_code,
     runnable_code,
     states_what_quoted_code_gives,
@@ -194,7 +195,7 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
     disagree."""
     if normalize(reader_answer).strip(" .") in NOT_STATED:  # "not stated" must never read as "no"
         return False
-    if question and _names(question, reader_answer) and not _names(question, answer):
+    if question and phrase_in(reader_answer, question) and not phrase_in(answer, question):
         return False
     if answer_type == "number" and ASKS_LIMIT.search(question):
         reader_answer = _BOUND.sub("", reader_answer.strip())
@@ -208,12 +209,6 @@ def answers_agree(reader_answer: str, answer: str, answer_type: str, question: s
         a, b = normalize(reader_answer).strip(" ."), normalize(answer).strip(" .")
         return bool(a and b) and _runs_within(_singular_words(a), _singular_words(b))
     return False
-
-
-def _names(question: str, words: str) -> bool:
-    """The question holds these words, whole."""
-    words = normalize(words).strip(" .")
-    return bool(words) and re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", normalize(question)) is not None
 
 
 _GIVES = re.compile(rf"^\s*(?:{CODE_GIVES}|is|=|->|→)?\s*", re.I)
