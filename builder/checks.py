@@ -575,6 +575,25 @@ def borrows_a_back_reference(question: str, evidence: str) -> bool:
     return bool(back) and re.search(rf"\bthe {back.group(1)}\b", question, re.IGNORECASE) is not None
 
 
+# "- `.level = 3` and `.has16m = true`: Truecolor support": a value the evidence gives a name in
+# code is one program's setting ("What is the level of truecolor support …?" → 3 asks it of none).
+_CODE_SETTING = r"`[^`]*?[\w\])]\s*(?:=|:)\s*[\"']?{value}[\"']?;?\s*`"
+
+
+def _title(document: str) -> str:
+    """The document's first line, heading marks aside ("# supports-color" → "supports-color")."""
+    first = next((line for line in document.splitlines() if line.strip()), "")
+    return re.sub(r"^\s*#+\s*|\s*#*\s*$", "", first)
+
+
+def asks_a_setting_of_no_program(question: str, answer: str, evidence: str, document: str) -> bool:
+    """The evidence gives the answer as the value of a name in code (`.level = 3`), and the
+    question names no program: neither a proper name nor the document's title."""
+    if not re.search(_CODE_SETTING.format(value=re.escape(answer.strip())), evidence):
+        return False
+    return not _proper_names(question) and not phrase_in(_title(document), question)
+
+
 _INGREDIENTS = re.compile(r"\bingredients\b", re.IGNORECASE)
 _KITCHEN_MEASURE = re.compile(r"\b(?:serves|servings|tablespoons?|teaspoons?|tbsp|tsp|cups?)\b", re.IGNORECASE)
 
@@ -1260,6 +1279,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
             or names_only_a_dish(pair["question"], subject, document) \
             or names_a_person_by_surname_only(pair["question"], document) \
             or names_a_body_by_its_short_form(pair["question"], document) \
-            or borrows_a_back_reference(pair["question"], pair["evidence"]):
+            or borrows_a_back_reference(pair["question"], pair["evidence"]) \
+            or asks_a_setting_of_no_program(pair["question"], pair["answer"], pair["evidence"], document):
         reasons.append("question_not_specific")
     return reasons

@@ -19,6 +19,7 @@ from webscale_rl.builder.checks import (
     answer_is_the_subject,
     answer_lacks_unit,
     answer_names_the_owner,
+    asks_a_setting_of_no_program,
     borrows_a_back_reference,
     check_pair,
     code_marks,
@@ -823,6 +824,27 @@ def test_a_body_called_by_its_short_form_is_not_named(question: str, short_form:
 ])
 def test_a_question_borrowing_the_evidence_s_back_reference_is_not_specific(question: str, evidence: str, borrowed: bool) -> None:
     assert borrows_a_back_reference(question, evidence) is borrowed
+
+
+_PALETTE = ("# termtint\n\n> Tell how many colours a terminal shows\n\n"
+            "- `.depth = 2` and `.has256 = true`: 256 colours\n- `.depth = 3` and `.hasTrue = true`: 16 million colours\n")
+
+
+@pytest.mark.parametrize("question, answer, evidence, unnamed", [
+    ("What is the depth of colour support for a terminal that shows 16 million colours?", "3",
+     "- `.depth = 3` and `.hasTrue = true`: 16 million colours", True),       # a setting of which program?
+    ("What depth does the termtint package give a terminal with 16 million colours?", "3",
+     "- `.depth = 3` and `.hasTrue = true`: 16 million colours", False),      # the document's title names it
+    ("What depth does Termtint report for a terminal with 16 million colours?", "3",
+     "- `.depth = 3` and `.hasTrue = true`: 16 million colours", False),
+    ("What HTTP status code means partial content?", "206",
+     "A `206 Partial Content` response uses the ETag of the full representation.", False),  # code, but no setting
+])
+def test_a_value_code_gives_a_setting_belongs_to_the_program_the_question_names(question: str, answer: str, evidence: str,
+                                                                                 unnamed: bool) -> None:
+    assert asks_a_setting_of_no_program(question, answer, evidence, _PALETTE) is unnamed
+    pair = {"question": question, "answer": answer, "answer_type": "number", "evidence": evidence}
+    assert ("question_not_specific" in check_pair(pair, _PALETTE + evidence, "terminal colour support")) is unnamed
 
 
 @pytest.mark.parametrize("answer, evidence, one_of_many", [
