@@ -731,7 +731,8 @@ _ASKS_A_USE = re.compile(r"\bused for\W*$")
 def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
     """The answer is of the kind the question asks for: a count for "how many", a person for
     "who", a time for "when", yes or no for a question that opens with "is/does/can...", as many
-    things as "What are the two…?" asks for, a use for "What is X used for?"."""
+    things as "What are the two…?" asks for, a use for "What is X used for?", a number for a
+    measure asked in a unit ("… in milliseconds?")."""
     # the asking clause may follow a persona's preamble ("I'm pouring a slab. Is it fine to ...?"),
     # but "0.999... equal to 1" goes on the same sentence
     q = normalize(re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip())[-1])
@@ -745,6 +746,8 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
         return yes_no_question
     if re.search(r"\bhow (?:many|much)\b", q):
         return answer_type in ("number", "expression") or bool(_numbers(answer))
+    if _ASKS_IN_UNITS.search(question) and not _numbers(answer):  # "upon completion" for "… delay in milliseconds?"
+        return False
     if _ASKS_FORMULA.search(q):  # a formula, not the figure it gives: "What is the formula for the new e-steps?" -> 100
         return answer_type == "expression"
     if _ASKS_A_USE.search(q):  # "What is GNU Wget used for?" asks for a use: not a name ("Web"), a figure or a date
@@ -861,6 +864,8 @@ MEASURE_UNITS = (
     "(?:nano|micro|milli|kilo|mega|giga)(?:grams?|metres?|meters?|litres?|liters?|watts?|volts?|hertz)(?: per [a-z]+)?|MW|GW|kV|"
     "calories|kcal")
 _UNIT_AFTER = re.compile(rf"\s?(?:{MEASURE_UNITS})(?!\w)")
+# "What is the default delay in milliseconds …?": a measure asked for in a unit, which a number answers.
+_ASKS_IN_UNITS = re.compile(rf"\bin (?:{MEASURE_UNITS}|(?:milli|micro|nano)seconds|ms|(?:kilo|mega|giga)?bytes|bits|pixels)(?![\w/])")
 _BARE_NUMBER = re.compile(r"[$€£]?\d[\d,]*(?:\.\d+)?")
 
 

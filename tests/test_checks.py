@@ -490,6 +490,11 @@ def test_a_word_capitalised_only_in_headings_is_no_name() -> None:
     ("Which formula gives the unit price of a box of oats?", "3.20 per kilogram", "number", False),
     ("What is the formula for compound interest?", "A = P(1 + r/n)^(nt)", "expression", True),
     ("What is the sum of the first 100 natural numbers using the formula for an arithmetic series?", "5,050", "number", True),
+    # a measure asked for in a unit is a number
+    ("What is the default delay in milliseconds before the file watcher emits an event?", "upon completion", "short_phrase", False),
+    ("What is the default delay in milliseconds before the file watcher emits an event?", "200", "number", True),
+    ("How far is Lyon from Paris in kilometres?", "by the motorway", "short_phrase", False),
+    ("In which city is the Louvre?", "Paris", "name", True),
 ])
 def test_the_answer_is_the_kind_the_question_asks_for(question, answer, answer_type, fits) -> None:
     assert answer_fits_question(question, answer, answer_type) is fits
