@@ -322,6 +322,25 @@ def names_in_full(question: str, document: str) -> bool:
     return any(run in document for run in _multiword_names(question) if not all(w.isupper() for w in run.split()))
 
 
+# What a README's package is called in a question: "the find-up-simple package", "the Sumy library".
+_PACKAGE_KIND = r"(?:library|package|module|tool|command|utility|framework|plugin|crate|gem|project)"
+
+
+def names_the_package_of_its_readme(question: str, document: str) -> bool:
+    """The question names the package its README is about: the README's one-word title
+    ("# find-up-simple", "gTTS"), quoted as code or followed by "library", "package", "module" and
+    the like. A package's name is a name however it is cased, and the question-alone reviewer
+    calls names it never heard of unclear ("What type of object does the `find-up-simple` package
+    return when the file is found?"). Only that reviewer is overruled so: taken as a name by the
+    specificity rule too, it let "What is the programming language used in the path-to-regexp
+    library to identify parameter names?" → JavaScript reach the readers, who kept it."""
+    title = _title(document).strip("`*")
+    if not re.fullmatch(r"[\w.-]{2,}", title):
+        return False
+    name = re.escape(title)
+    return re.search(rf"`{name}`|(?<![\w.-]){name}(?![\w-])\s+{_PACKAGE_KIND}\b", question, re.IGNORECASE) is not None
+
+
 def _multiword_names(question: str) -> list[str]:
     """Runs of two or more capitalised words; the question's first word is capitalised by
     grammar ("Which"), so "Cape Town" after it is a name and "Which Cape" is not."""

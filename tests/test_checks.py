@@ -35,6 +35,7 @@ from webscale_rl.builder.checks import (
     names_only_a_course_code,
     names_only_a_dish,
     names_only_an_unplaced_town,
+    names_the_package_of_its_readme,
     puts_the_fact_in_the_documentation,
     question_grounded,
     question_specific,
@@ -331,6 +332,22 @@ def test_a_question_names_its_subject_in_full_as_the_document_writes_it(question
     document = ("Pension Seeblick charges 15 euros a night for parking. A US SIM card costs 10 euros. "
                 "Montessori opened the first Casa dei Bambini in 1907. Tram 28 costs 3.20 euros on board.")
     assert names_in_full(question, document) is in_full
+
+
+_README = "# find-up-simple\n\n> Find a file or directory by walking up parent directories\n\nReturns a `Promise` for the found path.\n"
+
+
+@pytest.mark.parametrize("question, named", [
+    ("What type of object does the `find-up-simple` package return when the file is found?", True),
+    ("What type of object does the find-up-simple module return when the file is found?", True),
+    ("What does the Find-Up-Simple library return when the file is found?", True),  # however it is cased
+    ("What does find-up-simple return when the file is found?", False),     # said to be no package, quoted as no code
+    ("What type of object does the package return when the file is found?", False),
+    ("What does the find-up-simple-cli package print?", False),            # another package
+])
+def test_a_readme_s_package_named_in_the_question_is_a_name(question: str, named: bool) -> None:
+    assert names_the_package_of_its_readme(question, _README) is named
+    assert not names_the_package_of_its_readme(question, "Find a file\n\nReturns a `Promise` for the found path.\n")  # untitled
 
 
 @pytest.mark.parametrize("question, runnable", [

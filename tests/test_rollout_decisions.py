@@ -380,6 +380,17 @@ def test_a_question_naming_its_subject_as_the_document_does_passes_a_doubting_re
     assert result["status"] == "kept" and result["pairs"][0]["verdicts"]["standalone"] is True
 
 
+def test_a_question_naming_the_package_of_its_readme_passes_a_doubting_reviewer():
+    """The reviewer called "the `find-up-simple` package" unclear, a name it never heard of; the
+    README is about that package, so the question names what it asks about."""
+    readme = "# find-up-simple\n\nReturns a `Promise` for the found path, or `undefined` if it could not be found.\n"
+    pair = {"question": "What type of object does the `find-up-simple` package return when the file is found?",
+            "answer": "Promise", "answer_type": "name", "evidence": "Returns a `Promise` for the found path.", "persona": "a developer"}
+    assert check.decide_standalone("no", pair, {}, readme).keep
+    unnamed = pair | {"question": "What type of object does the package return when the file is found?"}
+    assert not check.decide_standalone("no", unnamed, {}, readme).keep
+
+
 def test_code_that_runs_as_quoted_passes_a_doubting_reviewer_and_a_reader_who_restates_it():
     """The reviewer takes "{x % 3 for x in range(10)}" for a snippet of some document, and the
     blind reader copies the code before its value; the code runs as it stands, so both are

@@ -31,6 +31,7 @@ from webscale_rl.builder.checks import (
     CODE_GIVES,
     EXTRACTIVE,
     names_in_full,
+    names_the_package_of_its_readme,
     phrase_in,
     quotes_runnable_code,
     runnable_code,
@@ -140,9 +141,12 @@ def decide_standalone(clear: str, pair: dict, record: dict, document: str) -> St
     On the 278 audit labels that overrules 5 of its 22 refusals: 4 good pairs ("How much does it
     cost to park at Pension Seeblick?") and 1 bad, whose fault is its answer, not its subject.
     Nor does it stand against code that runs as the question quotes it (`quotes_runnable_code`),
-    which it takes for a snippet of some document."""
+    which it takes for a snippet of some document, or against the name of the package a README
+    is about (`checks.names_the_package_of_its_readme`). Of the 17 labels whose question names
+    it so, that changed two, both good: find-up-simple's Promise is kept, and safehttpx's Gradio
+    version passes it to be dropped by the graded reading (their 5 bad pairs fail code checks first)."""
     record = record | {"standalone": clear == "yes" or names_in_full(pair["question"], document)
-                       or quotes_runnable_code(pair["question"])}
+                       or names_the_package_of_its_readme(pair["question"], document) or quotes_runnable_code(pair["question"])}
     if not record["standalone"]:
         return StageResult(False, "check_question_needs_document", record)
     return StageResult(True, data=record)
