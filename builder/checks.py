@@ -765,8 +765,8 @@ def answer_fits_question(question: str, answer: str, answer_type: str) -> bool:
         return yes_no_question
     if re.search(r"\bhow (?:many|much)\b", q):
         return answer_type in ("number", "expression") or bool(_numbers(answer))
-    if _ASKS_IN_UNITS.search(question) and not _numbers(answer):  # "upon completion" for "… delay in milliseconds?"
-        return False
+    if _ASKS_IN_UNITS.search(question) and answer_type not in ("number", "expression") and not _numbers(answer):
+        return False  # "upon completion" for "… delay in milliseconds?"
     if _ASKS_FORMULA.search(q):  # a formula, not the figure it gives: "What is the formula for the new e-steps?" -> 100
         return answer_type == "expression"
     if _ASKS_A_USE.search(q):  # "What is GNU Wget used for?" asks for a use: not a name ("Web"), a figure or a date
