@@ -191,6 +191,7 @@ class _Replicas:
         self.urls = urls
         self.cooldown = cooldown
         self.down_until = {u: 0.0 for u in urls}
+        self.busy = {u: False for u in urls}
         self.next = random.randrange(len(urls)) if urls else 0
 
     def pick(self) -> str:
@@ -200,10 +201,18 @@ class _Replicas:
             self.next += 1
             if self.down_until[url] <= now:
                 return url
-        return min(self.urls, key=self.down_until.get)  # all down: the one back soonest
+        # All down: a replica that only timed out is alive but loaded, one that refused or broke
+        # the connection may be gone; among equals, the one back soonest.
+        return min(self.urls, key=lambda u: (not self.busy[u], self.down_until[u]))
 
-    def mark_down(self, url: str) -> None:
+    def mark_down(self, url: str, busy: bool = False) -> None:
         self.down_until[url] = time.monotonic() + self.cooldown
+        self.busy[url] = busy
+
+    def mark_up(self, url: str) -> None:
+        """A reply proves the replica is serving, whatever another request saw of it."""
+        self.down_until[url] = 0.0
+        self.busy[url] = False
 
 
 @dataclass
@@ -290,6 +299,8 @@ class LLMClient:
                     stats.completion_tokens += int(usage.get("completion_tokens") or 0)
                     stats.latency_s += latency
                     response["usage"] = {**usage, "latency_s": round(latency, 3), "attempts": attempt + 1}
+                    if url is not None:
+                        self.replicas[endpoint.name].mark_up(url)
                     if body.get("logprobs"):
                         _keep_first_token_logprobs(response)
                     return response
@@ -298,7 +309,7 @@ class LLMClient:
                     if error.kind in ("connection", "timeout", "bad_response"):
                         self._retire(endpoint, url, key)  # the retry starts on fresh connections
                     if url is not None and (error.kind in ("connection", "timeout") or (error.status or 0) >= 500):
-                        self.replicas[endpoint.name].mark_down(url)
+                        self.replicas[endpoint.name].mark_down(url, busy=error.kind == "timeout")
                     retryable = error.kind in ("connection", "timeout", "bad_response") or error.status in RETRYABLE_STATUS
                     if not retryable or attempt >= endpoint.max_retries:
                         stats.errors += 1
