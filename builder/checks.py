@@ -46,7 +46,8 @@ _PASSAGE = re.compile(
     r"|\b(?:mentioned|described|stated|discussed|shown)\s+(?:above|below|earlier|here)\b"
     # material the reader of a standalone question never sees
     r"|\bthe\s+(?:following|above|below)\b"
-    r"|\bthis\s+(?:question|code|snippet|example|page|post|table|figure|list|program|script|query|file|readme)\b"
+    r"|\bthis\s+(?:question|code|snippet|example|page|post|table|figure|list|program|script|query|file|readme"
+    r"|chapter|section|book|guide|tutorial|lesson|handbook|manual)\b"  # "the version of Debian this chapter is about"
     # the README or manual the question was written from, unnamed: "the ASN.1 library mentioned in the README file"
     r"|\b(?:in|from)\s+the\s+(?:readme|manual|documentation|docs|release\s+notes|changelog|faq)\b(?:\s+files?)?(?!\s+(?:of|for)\b)"
     # the release the text comes with: "in this release of tmux", "which this Perl version is based on"
