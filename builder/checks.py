@@ -452,18 +452,21 @@ _DEFAULT_VERSION = re.compile(r"\bdefault (?:[\w+-]+ )?version\b|\bversion\b[^?]
 _DISTRIBUTION = r"(?:Debian|Ubuntu|Fedora|CentOS|RHEL|Red Hat(?: Enterprise Linux)?|openSUSE|SUSE|Arch Linux|Alpine|Gentoo|Mint|Homebrew|the distribution)"
 _PACKAGED_VERSION = re.compile(rf"\bversions?\b[^?]*\b(?:packaged|shipped|included|provided|available|installed)\b[^?]*"
                                rf"\b(?:in|for|with|by|on)\s+{_DISTRIBUTION}\b(?![^?]*\d)", re.IGNORECASE)
+# A release's code name says which as its number does: "Debian Bullseye", "Ubuntu Jammy"; the
+# suites whose contents move ("Debian Stable", "Debian Sid") do not.
+_RELEASE_NAMED = re.compile(rf"\b{_DISTRIBUTION}\s+(?!(?:Stable|Oldstable|Testing|Unstable|Sid|Rolling)\b)[A-Z][a-z]+\b")
 
 
 def asks_for_a_release_by_software_alone(question: str) -> bool:
     """The question asks which version some software is, with no clause, number or owner that
     pins the release down ("…that DejaVu is based on", "…of Gradio was safehttpx written for"),
     or which version is the default, or the one a distribution packages, with no release number
-    ("…in Debian 12" says which)."""
+    or code name ("…in Debian 12" and "…in Debian Bullseye" say which)."""
     asked = _VERSION_OF.match(question.strip())
     if asked is not None and _QUALIFIER.search(asked.group(1) or asked.group(2)) is None:
         return True
     return (bool(_DEFAULT_VERSION.search(question)) and not re.search(r"\d", question)
-            or bool(_PACKAGED_VERSION.search(question)))
+            or bool(_PACKAGED_VERSION.search(question)) and not _RELEASE_NAMED.search(question))
 
 
 # "What is the version of the GNU General Public License as published by the Free Software
