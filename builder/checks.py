@@ -1165,6 +1165,30 @@ def answer_names_the_owner(question: str, answer: str, evidence: str) -> bool:
     return part is not None and part.group(1)[:5] not in stems(question)
 
 
+# "…in APT, used since version 0.6, which introduced support for an archive authentication": a
+# clause after ", which" tells of the number just before the comma.
+_WHICH_CLAUSE = re.compile(r"([^,;()]{1,40}?),\s+which\s+([^,.;()]+)")
+
+
+def borrows_a_clause_of_another_number(question: str, answer: str, document: str) -> bool:
+    """The question describes its number by a clause the document gives another number: "What is
+    the version number of the Debian release that introduced support for an archive
+    authentication?" → 10, where the document says APT 0.6 introduced it and names Debian 10 in
+    the same sentence. Both the generator and the blind reader misread such sentences alike."""
+    answer_numbers = _numbers_of(answer)
+    if not answer_numbers:
+        return False
+    asked = stems(question)
+    for match in _WHICH_CLAUSE.finditer(document):
+        clause = stems(match.group(2))
+        if len(clause) < 3 or len(clause & asked) < max(3, 0.75 * len(clause)):
+            continue
+        before = _numbers(match.group(1))
+        if before and f"{before[-1]:g}" not in answer_numbers:
+            return True
+    return False
+
+
 _ASKING_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 
 
@@ -1289,6 +1313,8 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
         reasons.append("answer_is_a_premise")
     if answer_names_the_owner(pair["question"], pair["answer"], pair["evidence"]):
         reasons.append("answer_names_the_owner")
+    if borrows_a_clause_of_another_number(pair["question"], pair["answer"], document):
+        reasons.append("clause_of_another_number")
     if subject and answer_is_the_subject(pair["question"], pair["answer"], subject):
         reasons.append("answer_is_the_subject")
     if not answer_fits_question(pair["question"], pair["answer"], pair["answer_type"]):

@@ -37,6 +37,7 @@ REASONS: dict[str, str] = {
     "comparison_not_in_evidence": "the question says its subject is stronger, larger or more of something than another, and the evidence sentence does not ('as strong as' asked as 'stronger than')",
     "answer_is_a_premise": "the evidence sets up an exercise ('suppose', 'assume'): the value is the writer's choice, not a fact",
     "answer_names_the_owner": "the evidence says '<part> of <answer>' (the summary page of a form) and the question does not ask for the part: the answer names the whole",
+    "clause_of_another_number": "the question describes its number by a clause the document gives another number ('used since version 0.6, which introduced archive authentication' asked of Debian 10)",
     "answer_is_the_subject": "a what/which question answered by the document's own topic that names nothing: its description in common words fits many things",
     "question_leaks_answer": "the question already contains its answer, most of its words or the surname of the person it names",
     "question_names_a_persona": "the question speaks of the persona it was written for ('for a home network storage enthusiast') instead of what it asks about",

@@ -21,6 +21,7 @@ from webscale_rl.builder.checks import (
     answer_names_the_owner,
     asks_a_setting_of_no_program,
     borrows_a_back_reference,
+    borrows_a_clause_of_another_number,
     check_pair,
     code_marks,
     comparison_not_in_evidence,
@@ -756,6 +757,22 @@ def test_an_answer_that_owns_what_was_asked_is_not_it(question: str, answer: str
     evidence = ("Applicants upload the summary page of their Free Application for Federal Student Aid; "
                 "scurvy is a lack of vitamin C, and the farm has a total of 48 turbines.")
     assert answer_names_the_owner(question, answer, evidence) is owner
+
+
+APT_SIGNATURES = ("Starting with Debian 10 Buster the signed file is the InRelease file. After the release of Debian 10 "
+                  "Buster the intention has been announced to remove support for the legacy files Release and "
+                  "Release.gpg in APT, used since version 0.6, which introduced support for an archive authentication.")
+
+
+@pytest.mark.parametrize("question, answer, borrowed", [
+    # the clause tells of APT 0.6, the sentence also names Debian 10 (Debian Administrator's Handbook)
+    ("What is the version number of the Debian release that introduced support for an archive authentication?", "10", True),
+    ("Which version of APT introduced support for an archive authentication?", "0.6", False),
+    ("Which Debian release made InRelease the signed file?", "10", False),  # no borrowed clause
+    ("Which files does APT intend to stop supporting?", "Release and Release.gpg", False),  # no number asked
+])
+def test_a_clause_belongs_to_the_number_before_it(question: str, answer: str, borrowed: bool) -> None:
+    assert borrows_a_clause_of_another_number(question, answer, APT_SIGNATURES) is borrowed
 
 
 @pytest.mark.parametrize("dateline, question, unplaced", [
