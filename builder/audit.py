@@ -35,7 +35,7 @@ def _audit_file(name: str) -> Path:
 def documents() -> dict[str, str]:
     """Every document a label can point at: the sample corpus and the audit's own documents,
     which nobody on the project wrote (READMEs of Debian, PyPI and npm packages,
-    scikit-learn's dataset descriptions)."""
+    scikit-learn's dataset descriptions, sections of the Debian Administrator's Handbook)."""
     texts = {str(row["id"]): row["text"] for row in sample_corpus_rows()}
     for line in _audit_file("documents.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
