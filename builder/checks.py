@@ -958,6 +958,8 @@ def answer_uses(answer: str, evidence: str) -> list[re.Match]:
 
 # A licence's name, and the version the evidence gives right after it ("License 2.0", "GPL, version 3").
 _LICENCE_NAME = re.compile(r"\bLicen[cs]e$|^[LA]?GPL$", re.IGNORECASE)
+# A file's extension right after the answer; a web domain's ending names the same body ("FreeDesktop.org").
+_EXTENSION_AFTER = re.compile(r"\.(?!(?:org|com|net|edu|gov|info|io)\b)[A-Za-z][A-Za-z0-9]{0,4}\b")
 _VERSION_AFTER = re.compile(r",?\s+(?:version\s+|v)?\d+(?:\.\d+)*(?!\w)", re.IGNORECASE)
 
 
@@ -969,7 +971,7 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     grams per cubic centimeter", "Lorenz" for "a Lorenz curve", a licence without the version
     that follows it ("Apache Software Foundation License" of "... License 2.0"), "Crypto API" for "MS Crypto API" (a name
     that opens with a word in capitals, as the fact finder reads it), "SGML Group" for "the Debian
-    XML/SGML Group" (words a slash joins). A question after a limit ("What is the minimum age?", "What is the maximum pause?")
+    XML/SGML Group" (words a slash joins), "Contents-arch" for the file "Contents-arch.gz". A question after a limit ("What is the minimum age?", "What is the maximum pause?")
     takes a bound's number as its answer, one that names the thing takes its number
     ("Which version of Gradio…?" → 5), one that names the language takes its edition's year,
     and one that names what a name names takes the name ("Which correction…?" → Bessel, of
@@ -1014,9 +1016,13 @@ def answer_cut_short(question: str, answer: str, evidence: str) -> bool:
     def cut_from_its_version(m: re.Match) -> bool:  # "Apache Software Foundation License" of "... License 2.0"
         return bool(_LICENCE_NAME.search(value) and _VERSION_AFTER.match(evidence, m.end()))
 
+    def cut_from_its_extension(m: re.Match) -> bool:  # "Contents-arch" of "Contents-arch.gz", "Node" of "Node.js"
+        return value[-1:].isalpha() and bool(_EXTENSION_AFTER.match(evidence, m.end()))  # "0.11" of "0.11.x" is a version
+
     def cut(m: re.Match) -> bool:
         return bool(_DASH_BEFORE.search(evidence[:m.start()])) or cut_at_a_slash(m) or cut_from_name(m) or cut_to_a_language(m) \
-            or cut_from_bound(m) or cut_from_rate(m) or cut_from_what_it_names(m) or cut_from_capitals(m) or cut_from_its_version(m)
+            or cut_from_bound(m) or cut_from_rate(m) or cut_from_what_it_names(m) or cut_from_capitals(m) \
+            or cut_from_its_version(m) or cut_from_its_extension(m)
 
     return bool(uses) and all(cut(m) for m in uses)
 

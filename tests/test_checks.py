@@ -653,6 +653,13 @@ def test_a_bare_number_needs_the_unit_the_document_gives_it(question: str, answe
     ("Which Debian project maintains the XML packages?", "Debian XML", "The 'Debian XML/SGML Group' project maintains them.", True),
     ("Which Debian project maintains the XML packages?", "Debian XML/SGML Group",
      "The 'Debian XML/SGML Group' project maintains them.", False),
+    # a file without its extension; a web domain and a version family are not cut (held-out builds)
+    ("Which file lists the contents of Debian packages for one architecture?", "Contents-arch",
+     "This information is stored in files named Contents-arch.gz and Contents-udeb-arch.gz.", True),
+    ("Which runtime does path-browserify port the path module of?", "Node", "The path module from Node.js, for browsers.", True),
+    ("Which organisation leads the XDG Base Directory Specification?", "FreeDesktop",
+     "An effort led under the FreeDesktop.org umbrella has resulted in the XDG Base Directory Specification.", False),
+    ("Which version of h11 is the last one compatible with Python 2?", "0.11", "Python 2 users should pin h11 0.11.x.", False),
     # a link's address states nothing: the name's one use in prose says more
     ("Which organization defines the emoji codes the emoji package supports?", "Unicode",
      "The set of codes defined by the `Unicode consortium <https://unicode.org/emoji/charts/>`__ is supported.", True),
