@@ -533,6 +533,18 @@ def names_only_a_course_code(question: str) -> bool:
     return bool(codes) and _names(question) <= codes
 
 
+# "the Montpellier facility": one of an owner's sites, called by its town or its owner alone.
+_SITE = re.compile(r"\bthe\s+((?:[A-Z][\w'-]*\s+){1,3})(?:facility|site|office|factory|plant|branch|store|campus|warehouse)\b")
+
+
+def names_a_site_by_one_name(question: str) -> bool:
+    """Every name in the question is part of a site's name that is only a town or an owner ("How
+    many workers does the Montpellier facility have?", of Falcot Corp's two sites): whose
+    Montpellier facility, or which of Tesla's factories, no reader can tell."""
+    sites = {w for m in _SITE.finditer(question) for w in _words(m.group(1))}
+    return bool(sites) and _names(question) <= sites
+
+
 _NATIONALITIES = {normalize(name) for name in table("names")["nationalities"]}  # "American", "Swiss"
 # "Daniel Reyes", "Jack S. Kilby": a given name, initials, a surname (on one line).
 _FULL_NAME = re.compile(r"\b([A-Z][a-z]+) +(?:[A-Z]\. +)*([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?! +[A-Z])")
@@ -1336,6 +1348,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
     if not question_specific(pair["question"], subject or document.split("\n", 1)[0], document) \
             or names_only_an_unplaced_town(pair["question"], document) \
             or names_only_a_course_code(pair["question"]) \
+            or names_a_site_by_one_name(pair["question"]) \
             or names_only_a_dish(pair["question"], subject, document) \
             or names_a_person_by_surname_only(pair["question"], document) \
             or names_a_body_by_its_short_form(pair["question"], document) \

@@ -32,6 +32,7 @@ from webscale_rl.builder.checks import (
     locate_evidence,
     names_a_body_by_its_short_form,
     names_a_person_by_surname_only,
+    names_a_site_by_one_name,
     names_in_full,
     names_only_a_course_code,
     names_only_a_dish,
@@ -684,6 +685,17 @@ def test_a_currency_is_a_unit_a_bare_number_lacks() -> None:
 ])
 def test_a_course_code_alone_names_no_course(question: str, only_a_code: bool) -> None:
     assert names_only_a_course_code(question) is only_a_code
+
+
+@pytest.mark.parametrize("question, only_a_site", [
+    ("How many workers does the Montpellier facility have?", True),  # Falcot Corp's (Debian Administrator's Handbook)
+    ("How many people work at the Apple store?", True),              # which of its stores?
+    ("How many workers does Falcot Corp's Montpellier facility have?", False),
+    ("How many cars does the Tesla factory in Fremont build a year?", False),
+    ("When did the Hanford Site open?", False),                     # the site's own name
+])
+def test_a_site_named_by_its_town_or_owner_alone_is_not_named(question: str, only_a_site: bool) -> None:
+    assert names_a_site_by_one_name(question) is only_a_site
 
 
 def test_a_voltage_is_a_unit_a_bare_number_lacks() -> None:
