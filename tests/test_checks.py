@@ -154,6 +154,9 @@ def test_a_question_must_not_contain_its_answer(question: str, answer: str, answ
     # the book a section comes from (Debian Administrator's Handbook, held-out build)
     ("What is the version of Debian that this chapter is about?", True),
     ("Which release of Debian does the Debian Administrator's Handbook's eleventh edition cover?", False),
+    ("In which section of the book is the setup of RTC servers discussed?", True),
+    ("Who wrote the book Moby-Dick?", False),
+    ("Which chapter of the book of Genesis tells of the flood?", False),
 ])
 def test_questions_must_stand_on_their_own(question: str, refers: bool) -> None:
     assert refers_to_passage(question) is refers
