@@ -271,7 +271,7 @@ def question_grounded(question: str, document: str, min_share: float = 1 / 3) ->
     if asked and len(asked & stems(document)) / len(asked) < min_share:
         return False
     return not names_what_the_document_does_not(question, document) and not quotes_a_formula_the_document_does_not(question, document) \
-        and not states_a_number_the_document_does_not(question, document)
+        and not states_a_number_the_document_does_not(question, document) and not misquotes_a_numbered_name(question, document)
 
 
 _QUESTION_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?!\w)")
@@ -284,6 +284,30 @@ def states_a_number_the_document_does_not(question: str, document: str) -> bool:
     in 2023?" of a report with no year), or an input it made up. On the audit labels all 6
     such questions are bad."""
     return any(re.search(rf"(?<!\d){re.escape(number)}(?!\d)", document) is None for number in _QUESTION_NUMBER.findall(question))
+
+
+def misquotes_a_numbered_name(question: str, document: str) -> bool:
+    """A name with a number in it ("IPv4", "X11R7", "Python3") beside two words the document
+    writes after (or before) the same name with another number: "What protocol number does IPv4
+    tunneling over IPv4 use?" of "IPv6 tunneling over IPv4 … uses IPv4 protocol number 41". The
+    generator swapped the version, and the question asks about something the document never
+    says. The two words must hold a word that is not a function word ("IPv4 and the" is no
+    phrase)."""
+    words = [m.group(0) for m in _WORD.finditer(question)]
+    numbered = [i for i, w in enumerate(words) if re.search(r"[^\W\d_]", w) and re.search(r"\d", w)]
+    if not numbered:  # most questions name none: the document is left unread
+        return False
+    text = " ".join(m.group(0) for m in _WORD.finditer(document)).lower()
+    for i in numbered:
+        for context, shape in ((words[max(i - 2, 0):i], "{words} {name}"), (words[i + 1:i + 3], "{name} {words}")):
+            if len(context) < 2 or all(w.lower() in _FUNCTION_WORDS for w in context):
+                continue
+            around = re.escape(" ".join(context).lower())
+            as_asked = shape.format(words=around, name=re.escape(words[i].lower()))
+            renumbered = shape.format(words=around, name=re.sub(r"\d+", r"\\d+", re.escape(words[i].lower())))
+            if re.search(rf"(?<!\w){as_asked}(?!\w)", text) is None and re.search(rf"(?<!\w){renumbered}(?!\w)", text):
+                return True
+    return False
 
 
 # A formula written out: terms joined by "=" and operators ("A = P(1 + r/n)^(nt)", "f(x) = x^3").
@@ -455,6 +479,11 @@ _DEFAULT_VERSION = re.compile(r"\bdefault (?:[\w+-]+ )?version\b|\bversion\b[^?]
 _DISTRIBUTION = r"(?:Debian|Ubuntu|Fedora|CentOS|RHEL|Red Hat(?: Enterprise Linux)?|openSUSE|SUSE|Arch Linux|Alpine|Gentoo|Mint|Homebrew|the distribution)"
 _PACKAGED_VERSION = re.compile(rf"\bversions?\b[^?]*\b(?:packaged|shipped|included|provided|available|installed)\b[^?]*"
                                rf"\b(?:in|for|with|by|on)\s+{_DISTRIBUTION}\b(?![^?]*\d)", re.IGNORECASE)
+# "What is the version of Samba that the samba package contains?": a package's contents are one
+# distribution's, in one release; with neither named, the version belongs to no package.
+_PACKAGE_HOLDS = re.compile(r"\bversions?\b[^?]*\bpackages?\s+(?:contains?|ships?|provides?|includes?|installs?|bundles?)\b"
+                            r"|\bversions?\b[^?]*\b(?:does|do|did)\s+(?:the\s+)?[\w.+-]+\s+package\s+"
+                            r"(?:contain|ship|provide|include|install|bundle)\b", re.IGNORECASE)
 # A release's code name says which as its number does: "Debian Bullseye", "Ubuntu Jammy"; the
 # suites whose contents move ("Debian Stable", "Debian Sid") do not.
 _RELEASE_NAMED = re.compile(rf"\b{_DISTRIBUTION}\s+(?!(?:Stable|Oldstable|Testing|Unstable|Sid|Rolling)\b)[A-Z][a-z]+\b")
@@ -463,13 +492,14 @@ _RELEASE_NAMED = re.compile(rf"\b{_DISTRIBUTION}\s+(?!(?:Stable|Oldstable|Testin
 def asks_for_a_release_by_software_alone(question: str) -> bool:
     """The question asks which version some software is, with no clause, number or owner that
     pins the release down ("…that DejaVu is based on", "…of Gradio was safehttpx written for"),
-    or which version is the default, or the one a distribution packages, with no release number
-    or code name ("…in Debian 12" and "…in Debian Bullseye" say which)."""
+    or which version is the default, or the one a distribution packages (or a package contains),
+    with no release number or code name ("…in Debian 12" and "…in Debian Bullseye" say which)."""
     asked = _VERSION_OF.match(question.strip())
     if asked is not None and _QUALIFIER.search(asked.group(1) or asked.group(2)) is None:
         return True
     return (bool(_DEFAULT_VERSION.search(question)) and not re.search(r"\d", question)
-            or bool(_PACKAGED_VERSION.search(question)) and not _RELEASE_NAMED.search(question))
+            or bool(_PACKAGED_VERSION.search(question)) and not _RELEASE_NAMED.search(question)
+            or bool(_PACKAGE_HOLDS.search(question)) and not _RELEASE_NAMED.search(question) and not re.search(r"\d", question))
 
 
 # "What is the version of the GNU General Public License as published by the Free Software
@@ -1069,7 +1099,8 @@ def answer_is_example(answer: str, evidence: str) -> bool:
     return _EXAMPLE_CUE.search(before) is not None or within is not None and bool(before[:within.start()].strip())
 
 
-_LIST_ITEM = r"(?:[A-Z]|[a-z]+[A-Z])[\w.'’-]*(?: [A-Z][\w.'’-]*)*"  # "macOS" and "iOS" are names too
+# "macOS" and "iOS" are names too; so is a key written as its one symbol ("the Enter, [ and ] keys")
+_LIST_ITEM = r"(?:(?:[A-Z]|[a-z]+[A-Z])[\w.'’-]*(?: [A-Z][\w.'’-]*)*|[\[\]{}<>+*/_~^|-](?=[\s,]))"
 
 
 def answer_is_one_of_a_list(answer: str, answer_type: str, evidence: str) -> bool:
