@@ -87,16 +87,18 @@ def test_replicas_survive_one_going_away(tiny_server, proxy):
     assert len(proxy.seen) == 4  # every request was finally served by the live replica
 
 
-def test_a_loaded_replica_is_retried_before_a_dead_one(proxy):
-    # The dead replica refuses, then the live one is too slow once: both are in their cooldown
-    # for the last attempt, which must go to the replica that is there, not the one back soonest.
+@pytest.mark.parametrize("fault", ["hang", "503"])
+def test_a_loaded_replica_is_retried_before_a_dead_one(proxy, fault):
+    # The dead replica refuses, then the live one is too slow once or answers 503 (loading, or
+    # shedding load): both are in their cooldown for the last attempt, which must go to the
+    # replica that is there, not the one back soonest.
     dead = "http://127.0.0.1:9/v1"
-    proxy.inject("hang")
+    proxy.inject(fault)
     client = client_for([dead, proxy.url], max_retries=2, timeout=2.0)
     client.replicas["default"].next = 0  # the dead replica first
     completion = asyncio.run(client.generate(PAYLOAD))
     assert parse_json(completion.text, SCHEMA)["city"]
-    assert proxy.seen == ["hang", "ok"]
+    assert proxy.seen == [fault, "ok"]
     assert completion.usage["attempts"] == 3
 
 

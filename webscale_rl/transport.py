@@ -201,8 +201,9 @@ class _Replicas:
             self.next += 1
             if self.down_until[url] <= now:
                 return url
-        # All down: a replica that only timed out is alive but loaded, one that refused or broke
-        # the connection may be gone; among equals, the one back soonest.
+        # All down: a replica that timed out or answered with an error status (503 while it loads
+        # or sheds load) is alive, one that refused or broke the connection may be gone; among
+        # equals, the one back soonest.
         return min(self.urls, key=lambda u: (not self.busy[u], self.down_until[u]))
 
     def mark_down(self, url: str, busy: bool = False) -> None:
@@ -309,7 +310,7 @@ class LLMClient:
                     if error.kind in ("connection", "timeout", "bad_response"):
                         self._retire(endpoint, url, key)  # the retry starts on fresh connections
                     if url is not None and (error.kind in ("connection", "timeout") or (error.status or 0) >= 500):
-                        self.replicas[endpoint.name].mark_down(url, busy=error.kind == "timeout")
+                        self.replicas[endpoint.name].mark_down(url, busy=error.kind == "timeout" or error.status is not None)
                     retryable = error.kind in ("connection", "timeout", "bad_response") or error.status in RETRYABLE_STATUS
                     if not retryable or attempt >= endpoint.max_retries:
                         stats.errors += 1
