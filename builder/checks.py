@@ -484,6 +484,11 @@ _PACKAGED_VERSION = re.compile(rf"\bversions?\b[^?]*\b(?:packaged|shipped|includ
 _PACKAGE_HOLDS = re.compile(r"\bversions?\b[^?]*\bpackages?\s+(?:contains?|ships?|provides?|includes?|installs?|bundles?)\b"
                             r"|\bversions?\b[^?]*\b(?:does|do|did)\s+(?:the\s+)?[\w.+-]+\s+package\s+"
                             r"(?:contain|ship|provide|include|install|bundle)\b", re.IGNORECASE)
+# "What version of Debian has the CUPS packages needed for AirPrint?" → Bullseye: the release
+# the document was written for, and every release after it; "first", "last" or "newest" says which.
+_RELEASE_THAT_HAS = re.compile(rf"^(?:what|which) (?:version|release) of {_DISTRIBUTION} (?:has|have|had|includes?|included|"
+                               r"contains?|ships?|provides?|offers?|supports?|comes? with)\b(?![^?]*\b(?:first|initial|last|only)\b)",
+                               re.IGNORECASE)
 # A release's code name says which as its number does: "Debian Bullseye", "Ubuntu Jammy"; the
 # suites whose contents move ("Debian Stable", "Debian Sid") do not.
 _RELEASE_NAMED = re.compile(rf"\b{_DISTRIBUTION}\s+(?!(?:Stable|Oldstable|Testing|Unstable|Sid|Rolling)\b)[A-Z][a-z]+\b")
@@ -493,13 +498,15 @@ def asks_for_a_release_by_software_alone(question: str) -> bool:
     """The question asks which version some software is, with no clause, number or owner that
     pins the release down ("…that DejaVu is based on", "…of Gradio was safehttpx written for"),
     or which version is the default, or the one a distribution packages (or a package contains),
-    with no release number or code name ("…in Debian 12" and "…in Debian Bullseye" say which)."""
+    with no release number or code name ("…in Debian 12" and "…in Debian Bullseye" say which),
+    or which release of a distribution has something, with no "first" or "last" to say which."""
     asked = _VERSION_OF.match(question.strip())
     if asked is not None and _QUALIFIER.search(asked.group(1) or asked.group(2)) is None:
         return True
     return (bool(_DEFAULT_VERSION.search(question)) and not re.search(r"\d", question)
             or bool(_PACKAGED_VERSION.search(question)) and not _RELEASE_NAMED.search(question)
-            or bool(_PACKAGE_HOLDS.search(question)) and not _RELEASE_NAMED.search(question) and not re.search(r"\d", question))
+            or bool(_PACKAGE_HOLDS.search(question)) and not _RELEASE_NAMED.search(question) and not re.search(r"\d", question)
+            or bool(_RELEASE_THAT_HAS.search(question)) and not _SUPERLATIVE.search(question))
 
 
 # "What is the version of the GNU General Public License as published by the Free Software
@@ -576,6 +583,19 @@ def names_a_site_by_one_name(question: str) -> bool:
     Montpellier facility, or which of Tesla's factories, no reader can tell."""
     sites = {w for m in _SITE.finditer(question) for w in _words(m.group(1))}
     return bool(sites) and _names(question) <= sites
+
+
+# "on a system", "does a computer use": any machine at all, whatever it runs
+_ANY_MACHINE = re.compile(r"\b(?:on|in|by|for|does|do|can) an? (?:system|computer|machine|device|server|host)\b(?!\s+(?:called|named)\b)",
+                          re.IGNORECASE)
+
+
+def asks_of_any_machine(question: str) -> bool:
+    """The question asks what "a system" or "a computer" uses and names nothing else: "What
+    framework is used to manage print jobs on a system?" → CUPS, "What protocol does a system
+    use for discovering printers?" → Bonjour. Each system has its own; the answer is the
+    document's, which the question does not name."""
+    return bool(_ANY_MACHINE.search(question)) and not _names(question)
 
 
 _NATIONALITIES = {normalize(name) for name in table("names")["nationalities"]}  # "American", "Swiss"
@@ -1383,6 +1403,7 @@ def check_pair(pair: dict, document: str, subject: str = "", personas: Sequence[
             or names_only_an_unplaced_town(pair["question"], document) \
             or names_only_a_course_code(pair["question"]) \
             or names_a_site_by_one_name(pair["question"]) \
+            or asks_of_any_machine(pair["question"]) \
             or names_only_a_dish(pair["question"], subject, document) \
             or names_a_person_by_surname_only(pair["question"], document) \
             or names_a_body_by_its_short_form(pair["question"], document) \

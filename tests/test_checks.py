@@ -20,6 +20,7 @@ from webscale_rl.builder.checks import (
     answer_lacks_unit,
     answer_names_the_owner,
     asks_a_setting_of_no_program,
+    asks_of_any_machine,
     borrows_a_back_reference,
     borrows_a_clause_of_another_number,
     check_pair,
@@ -440,6 +441,10 @@ def test_code_that_runs_as_the_question_quotes_it(question: str, runnable: bool)
     ("Which version of Python 3 is packaged for Debian 12?", "Python 3.11 in Debian", True),
     ("Which version of GNOME was included in Debian Bullseye?", "graphical desktops", True),  # a code name says which
     ("Which version of GNOME is included in Debian Stable?", "graphical desktops", False),  # the stable suite moves
+    # which release of a distribution has something: the document's, and every one after it
+    ("Which release of Debian has the packages needed for AirPrint?", "printing with CUPS", False),
+    ("Which release of Debian first had the packages needed for AirPrint?", "printing with CUPS", True),
+    ("Which release of Ubuntu has the longest support period?", "Ubuntu releases", True),
     # and the version a package holds: whose package, in which release?
     ("What is the version of Samba that the samba package contains?", "Samba file server", False),
     ("Which version of Samba does the samba package in Debian 11 contain?", "Samba file server", True),
@@ -718,6 +723,17 @@ def test_a_course_code_alone_names_no_course(question: str, only_a_code: bool) -
 ])
 def test_a_site_named_by_its_town_or_owner_alone_is_not_named(question: str, only_a_site: bool) -> None:
     assert names_a_site_by_one_name(question) is only_a_site
+
+
+@pytest.mark.parametrize("question, any_machine", [
+    ("Which program schedules print jobs on a computer?", True),       # each system has its own
+    ("What protocol does a device use to find printers on its network?", True),
+    ("Which program schedules print jobs on a Debian system?", False),  # says whose
+    ("How many cores does a Raspberry Pi 4 have?", False),
+    ("What is the name of a computer called by its users a host?", False),
+])
+def test_a_question_about_any_machine_names_none(question: str, any_machine: bool) -> None:
+    assert asks_of_any_machine(question) is any_machine
 
 
 def test_a_voltage_is_a_unit_a_bare_number_lacks() -> None:
