@@ -293,18 +293,18 @@ def misquotes_a_numbered_name(question: str, document: str) -> bool:
     generator swapped the version, and the question asks about something the document never
     says. The two words must hold a word that is not a function word ("IPv4 and the" is no
     phrase)."""
-    words = [m.group(0) for m in _WORD.finditer(question)]
+    words = _words(question)
     numbered = [i for i, w in enumerate(words) if re.search(r"[^\W\d_]", w) and re.search(r"\d", w)]
     if not numbered:  # most questions name none: the document is left unread
         return False
-    text = " ".join(m.group(0) for m in _WORD.finditer(document)).lower()
+    text = " ".join(_words(document))
     for i in numbered:
         for context, shape in ((words[max(i - 2, 0):i], "{words} {name}"), (words[i + 1:i + 3], "{name} {words}")):
-            if len(context) < 2 or all(w.lower() in _FUNCTION_WORDS for w in context):
+            if len(context) < 2 or all(w in _FUNCTION_WORDS for w in context):
                 continue
-            around = re.escape(" ".join(context).lower())
-            as_asked = shape.format(words=around, name=re.escape(words[i].lower()))
-            renumbered = shape.format(words=around, name=re.sub(r"\d+", r"\\d+", re.escape(words[i].lower())))
+            around = re.escape(" ".join(context))
+            as_asked = shape.format(words=around, name=re.escape(words[i]))
+            renumbered = shape.format(words=around, name=re.sub(r"\d+", r"\\d+", re.escape(words[i])))
             if re.search(rf"(?<!\w){as_asked}(?!\w)", text) is None and re.search(rf"(?<!\w){renumbered}(?!\w)", text):
                 return True
     return False
@@ -503,9 +503,10 @@ def asks_for_a_release_by_software_alone(question: str) -> bool:
     asked = _VERSION_OF.match(question.strip())
     if asked is not None and _QUALIFIER.search(asked.group(1) or asked.group(2)) is None:
         return True
+    no_release_named = not _RELEASE_NAMED.search(question)
     return (bool(_DEFAULT_VERSION.search(question)) and not re.search(r"\d", question)
-            or bool(_PACKAGED_VERSION.search(question)) and not _RELEASE_NAMED.search(question)
-            or bool(_PACKAGE_HOLDS.search(question)) and not _RELEASE_NAMED.search(question) and not re.search(r"\d", question)
+            or no_release_named and (bool(_PACKAGED_VERSION.search(question))
+                                     or bool(_PACKAGE_HOLDS.search(question)) and not re.search(r"\d", question))
             or bool(_RELEASE_THAT_HAS.search(question)) and not _SUPERLATIVE.search(question))
 
 
