@@ -203,13 +203,13 @@ def test_the_fused_screen_call_is_sent_with_the_screen_settings():
 
 
 @pytest.mark.parametrize("over, threshold", [
-    ({}, 0.6),                                                                        # the embedded default: its measured bar
+    ({}, 0.75),                                                                       # the embedded default: its measured bar
     ({"endpoints": {"default": {"embedded": "small"}}}, None),                        # a preset with none measured: off
     ({"endpoints": {"default": {"urls": ["http://vllm:8000/v1"], "model": "m"}}}, None),  # a served model: off unless given
     ({"endpoints": {"default": {"urls": ["http://vllm:8000/v1"], "model": "m"}}, "support_threshold": 0.8}, 0.8),
     ({"support_threshold": None}, None),
     ({"endpoints": {"default": {"embedded": "small"}, "judge": {"embedded": "default"}},
-      "stage_endpoints": {"check": "judge"}}, 0.6),                                   # the check stage's model decides
+      "stage_endpoints": {"check": "judge"}}, 0.75),                                  # the check stage's model decides
 ])
 def test_the_graded_readings_bar_is_the_check_models_own(over: dict, threshold: float | None) -> None:
     assert Settings.from_config(load_config(None, over)).support_threshold == threshold

@@ -279,15 +279,17 @@ SUPPORT_SYSTEM = "You check quiz answers against a source sentence. Reply yes or
 # from the probability of its first token. Told the answer, the 1.5B reader says yes to almost
 # every pair, and so it should: most are right. But it is less sure of the pairs whose question
 # misdescribes the value ("How long does it take to brew coffee…?" of a heater that "reaches
-# brewing temperature in about 45 seconds"). On the 161 audit labels the code checks pass and
-# the embedded server reads (2026-12-06), its P(yes) ranked a good pair above a bad one 78% of the
-# time. Below 0.6 it drops 3 of the 143 good and 4 of the 18 bad; chosen on half of
-# the labels' documents and applied to the other half, 2% of the good and 19% of the bad (200
-# random halves). In the pipeline's own audit of 488 labels it dropped 6 bad pairs and 3 good,
-# and keep precision rose to 91.6%. Only extractive answers are read: a computed one is not in
+# brewing temperature in about 45 seconds"). The bar was 0.6, chosen on 161 labels. On all 587
+# audit labels (2026-12-08, the bar at 0, 214 kept pairs read) P(yes) ranks a good pair above a
+# bad one 74% of the time, and the pairs from 0.6 to 0.75 are 39 good and 8 bad: 83% good, under
+# the 90% a kept pair must meet. At 0.75 the audit keeps 150 good and 9 bad (94.3%) against 189
+# and 17 (91.7%) at 0.6; on the labels of held-out builds 94.9% against 90.7%. Chosen on half
+# of the documents as the bar keeping the most of good - 9 x bad (median 0.78) and applied to
+# the other half: 93.4% precision against 91.5% at 0.6, keeping 69% of the good pairs (500
+# random halves). Only extractive answers are read: a computed one is not in
 # its sentence. (Asked for a plain yes or no, the same kind of reader refused 2 of 13 bad pairs
 # and 2 of 77 good ones; the question-alone reader's P(no) did not separate good from bad.)
-# The bar is the model's (`webscale_rl.models.Preset.support_threshold`): 0.6 for the default.
+# The bar is the model's (`webscale_rl.models.Preset.support_threshold`): 0.75 for the default.
 SUPPORT_TOKENS = 10  # first-token alternatives asked for: "Yes", "yes", "No", " Yes", ...
 
 
